@@ -1,0 +1,248 @@
+"""The `cadrebot` command."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from bot.config import SettingsError, get_settings
+
+app = typer.Typer(
+    help="村务助手 cadrebot: a WeCom/DingTalk assistant for village-level organisations.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="rich",
+)
+roster_app = typer.Typer(help="Load and check the roster (people, roles, organisations).", no_args_is_help=True)
+wecom_app = typer.Typer(help="Operator tools for WeCom callbacks captured from a log or a proxy.", no_args_is_help=True)
+app.add_typer(roster_app, name="roster")
+app.add_typer(wecom_app, name="wecom")
+
+out = Console()
+err = Console(stderr=True)
+
+
+def settings_or_exit():  # type: ignore[no-untyped-def]
+    try:
+        return get_settings()
+    except SettingsError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+
+
+# -- running ------------------------------------------------------------------------------------------
+
+
+@app.command()
+def run(
+    demo: Annotated[bool, typer.Option(help="Load the demo organisation and roster (idempotent).")] = False,
+    sim: Annotated[
+        bool | None,
+        typer.Option(
+            "--sim/--no-sim", help="Serve the WeCom simulator (default: on unless WeCom sending is configured)."
+        ),
+    ] = None,
+    host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+    workers: Annotated[int | None, typer.Option(help="Number of RQ worker processes.")] = None,
+) -> None:
+    """Everything in one go: migrate, make sure Redis runs, then web server + workers + scheduler.
+
+    Ctrl-C stops all of them. This is what `make run` calls.
+    """
+    from bot.runner import run_all
+
+    raise typer.Exit(run_all(demo=demo, sim=sim, host=host, port=port, workers=workers))
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on (CADREBOT_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on (CADREBOT_PORT).")] = None,
+) -> None:
+    """The web server alone: webhooks, /healthz, /metrics (and /sim when CADREBOT_SIM=1)."""
+    import uvicorn
+
+    settings = settings_or_exit()
+    uvicorn.run(
+        "bot.app:app_from_env",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        log_config=None,
+        access_log=False,
+        proxy_headers=True,
+        timeout_graceful_shutdown=10,
+    )
+
+
+@app.command()
+def worker(
+    burst: Annotated[bool, typer.Option(help="Quit when the queues are empty.")] = False,
+    name: Annotated[str | None, typer.Option(help="Worker name (default: host and pid).")] = None,
+) -> None:
+    """An RQ worker for the inbound, outbound and background queues."""
+    from bot.logs import setup_logging
+    from bot.worker import run_worker
+
+    settings = settings_or_exit()
+    setup_logging(settings.log_level, settings.log_format)
+    run_worker(settings, burst=burst, name=name)
+
+
+@app.command()
+def scheduler() -> None:
+    """The periodic jobs (outbox sweeps; reminders and escalations as they arrive)."""
+    from bot.logs import setup_logging
+    from scheduler.cron import run as run_scheduler
+
+    settings = settings_or_exit()
+    setup_logging(settings.log_level, settings.log_format)
+    run_scheduler(settings)
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the database schema up to date (Alembic)."""
+    from bot.store.migrate import upgrade
+
+    settings = settings_or_exit()
+    upgrade(settings.database_url)
+    out.print("数据库已是最新结构 (database schema up to date)")
+
+
+# -- roster -------------------------------------------------------------------------------------------
+
+
+@roster_app.command("import")
+def roster_import(
+    file: Annotated[
+        Path | None, typer.Argument(help="CSV or XLSX with 姓名, 企业微信账号, 钉钉账号, 手机, 角色, 组织.")
+    ] = None,
+    demo: Annotated[bool, typer.Option(help="Import the demo roster that ships with cadrebot.")] = False,
+    deactivate_missing: Annotated[
+        bool, typer.Option(help="Mark people who are not in the file as inactive (they can no longer use the bot).")
+    ] = False,
+) -> None:
+    """Import a roster: the whole file or nothing; every bad row is listed with its reason."""
+    from sqlalchemy.exc import IntegrityError
+
+    from bot.store.db import get_engine, session_scope
+    from bot.store.migrate import upgrade
+    from bot.store.roster import DEMO_ROSTER, RosterError, import_roster
+
+    if (file is None) == (not demo):
+        err.print("请给出名册文件，或使用 --demo 导入示例名册 (give FILE or --demo)")
+        raise typer.Exit(2)
+    path = DEMO_ROSTER if demo else file
+    assert path is not None
+    if not path.exists():
+        err.print(f"[red]找不到文件 {path}[/red]")
+        raise typer.Exit(2)
+    settings = settings_or_exit()
+    upgrade(settings.database_url)
+    try:
+        with session_scope(get_engine(settings.database_url)) as s:
+            report = import_roster(s, path, actor="cli", deactivate_missing=deactivate_missing)
+    except RosterError as exc:
+        err.print(f"[red]名册有 {len(exc.errors)} 处问题，未导入任何数据：[/red]")
+        for e in exc.errors:
+            err.print(f"  {e}")
+        raise typer.Exit(1) from None
+    except IntegrityError:
+        err.print("[red]导入失败：名册中的账号与已有人员冲突（同一账号不能属于两个人），未导入任何数据。[/red]")
+        raise typer.Exit(1) from None
+    table = Table(title=f"名册导入完成：{path.name}", show_header=False)
+    for label, value in (
+        ("行数", report.rows),
+        ("新增人员", report.created),
+        ("更新人员", report.updated),
+        ("无变化", report.unchanged),
+        ("停用人员", report.deactivated),
+        ("新增组织", report.orgs_created),
+    ):
+        table.add_row(label, str(value))
+    out.print(table)
+
+
+# -- WeCom operator tools -----------------------------------------------------------------------------
+
+Token = Annotated[str, typer.Option("--token", help="The app's Token (接收消息 → API接收).")]
+AesKey = Annotated[str, typer.Option("--aes-key", help="EncodingAESKey, 43 characters.")]
+CorpId = Annotated[str, typer.Option("--corp-id", help="The corp id (企业ID), the receiveid.")]
+Timestamp = Annotated[str, typer.Option("--timestamp", help="The timestamp query parameter.")]
+Nonce = Annotated[str, typer.Option("--nonce", help="The nonce query parameter.")]
+Signature = Annotated[str, typer.Option("--signature", help="The msg_signature query parameter.")]
+
+
+def _crypto_or_exit(token: str, aes_key: str, corp_id: str):  # type: ignore[no-untyped-def]
+    from bot.platforms.wecom.crypto import WeComCryptoError, WXBizMsgCrypt
+
+    try:
+        return WXBizMsgCrypt(token, aes_key, corp_id)
+    except WeComCryptoError as exc:
+        err.print(str(exc))
+        raise typer.Exit(1) from None
+
+
+def _print_plain(data: bytes) -> None:
+    sys.stdout.write(data.decode("utf-8", errors="replace") + "\n")
+
+
+@wecom_app.command("verify-url")
+def wecom_verify_url(
+    echostr: Annotated[str, typer.Argument(help="The echostr query parameter (URL-decoded or not).")],
+    token: Token,
+    aes_key: AesKey,
+    corp_id: CorpId,
+    timestamp: Timestamp,
+    nonce: Nonce,
+    signature: Signature,
+) -> None:
+    """Check a URL-verification GET and print the plaintext WeCom expects back (the timestamp's age is not checked)."""
+    from urllib.parse import unquote
+
+    from bot.platforms.wecom.crypto import WeComCryptoError
+
+    crypto = _crypto_or_exit(token, aes_key, corp_id)
+    value = unquote(echostr) if "%" in echostr else echostr
+    try:
+        _print_plain(crypto.verify_url(signature, timestamp, nonce, value))
+    except WeComCryptoError as exc:
+        err.print(str(exc))
+        raise typer.Exit(1) from None
+
+
+@wecom_app.command("decrypt")
+def wecom_decrypt(
+    body: Annotated[str, typer.Argument(help="The POST body (XML envelope) or the bare Encrypt value; - reads stdin.")],
+    token: Token,
+    aes_key: AesKey,
+    corp_id: CorpId,
+    timestamp: Timestamp,
+    nonce: Nonce,
+    signature: Signature,
+) -> None:
+    """Check and decrypt a captured message callback and print the plaintext (the timestamp's age is not checked)."""
+    from bot.platforms.wecom.crypto import WeComCryptoError
+
+    crypto = _crypto_or_exit(token, aes_key, corp_id)
+    raw = sys.stdin.buffer.read() if body == "-" else body.encode()
+    try:
+        _print_plain(crypto.decrypt_message(signature, timestamp, nonce, raw))
+    except WeComCryptoError as exc:
+        err.print(str(exc))
+        raise typer.Exit(1) from None
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,186 @@
+"""Settings from the environment (prefix CADREBOT_) and an optional .env file.
+
+Secrets are SecretStr so they never appear in a repr or a log line. A bad value stops start-up with a
+message that names the variable, e.g. "CADREBOT_WECOM_AES_KEY: must be 43 characters …".
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from functools import lru_cache
+from typing import Literal
+from urllib.parse import urlsplit
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ENV_PREFIX = "CADREBOT_"
+WECOM_API = "https://qyapi.weixin.qq.com"
+
+
+class SettingsError(Exception):
+    """Raised with a readable, variable-named explanation of every bad setting."""
+
+
+def decode_aes_key(value: str) -> bytes:
+    """EncodingAESKey (43 base64 characters) → the 32-byte AES key, or ValueError with the reason."""
+    if len(value) != 43:
+        raise ValueError(f"must be 43 characters, got {len(value)}")
+    if not re.fullmatch(r"[A-Za-z0-9+/]{43}", value):
+        raise ValueError("must contain only letters and digits (base64 without the trailing '=')")
+    try:
+        key = base64.b64decode(value + "=", validate=True)
+    except binascii.Error as exc:
+        raise ValueError(f"is not valid base64: {exc}") from None
+    if len(key) != 32:
+        raise ValueError("does not decode to 32 bytes")
+    return key
+
+
+def _check_url(value: str, schemes: tuple[str, ...], what: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in schemes:
+        raise ValueError(f"{what} must start with one of {', '.join(s + '://' for s in schemes)}")
+    if parts.scheme not in ("unix", "sqlite") and not parts.hostname:
+        raise ValueError(f"{what} has no host")
+    return value
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    # storage
+    database_url: str = "sqlite:///./var/cadrebot.db"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    queue_name: str = "cadrebot"
+
+    # WeCom self-built app (企业微信自建应用)
+    wecom_corp_id: str | None = None
+    wecom_agent_id: int | None = None
+    wecom_secret: SecretStr | None = None
+    wecom_token: SecretStr | None = None
+    wecom_aes_key: SecretStr | None = None
+    wecom_api_base: str = WECOM_API
+
+    # the webhook
+    callback_window_seconds: int = Field(300, ge=30, le=3600)
+    max_body_bytes: int = Field(64 * 1024, ge=1024, le=10 * 1024 * 1024)
+    dedup_ttl_seconds: int = Field(2 * 24 * 3600, ge=60)
+
+    # delivery
+    per_user_per_minute: int = Field(30, ge=1, le=1000)
+    duplicate_check_seconds: int = Field(600, ge=0, le=4 * 3600)
+    http_timeout_seconds: float = Field(5.0, gt=0, le=60)
+    max_delivery_attempts: int = Field(8, ge=1, le=50)
+
+    # people
+    stranger_notice_seconds: int = Field(24 * 3600, ge=60)
+
+    # the local simulator (never on in production)
+    sim: bool = False
+    public_url: str | None = None
+
+    # process and logs
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    workers: int = Field(2, ge=1, le=64)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["json", "text"] = "json"
+    timezone: str = "Asia/Shanghai"
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, v: str) -> str:
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        try:
+            url = make_url(v)
+        except ArgumentError:
+            raise ValueError("is not a database URL (e.g. sqlite:///./var/cadrebot.db)") from None
+        if url.get_backend_name() not in ("sqlite", "postgresql"):
+            raise ValueError("must be a sqlite:// or postgresql:// URL")
+        return v
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, v: str) -> str:
+        return _check_url(v, ("redis", "rediss", "unix"), "a Redis URL")
+
+    @field_validator("wecom_api_base", "public_url")
+    @classmethod
+    def _http_url(cls, v: str | None) -> str | None:
+        if v is None:
+            return v
+        return _check_url(v, ("http", "https"), "the address").rstrip("/")
+
+    @field_validator("wecom_aes_key")
+    @classmethod
+    def _aes_key(cls, v: SecretStr | None) -> SecretStr | None:
+        if v is not None:
+            decode_aes_key(v.get_secret_value())
+        return v
+
+    @field_validator("wecom_token")
+    @classmethod
+    def _token(cls, v: SecretStr | None) -> SecretStr | None:
+        if v is not None and not re.fullmatch(r"[A-Za-z0-9]{1,32}", v.get_secret_value()):
+            raise ValueError("must be 1–32 letters or digits (WeCom's Token rule)")
+        return v
+
+    @field_validator("wecom_corp_id")
+    @classmethod
+    def _corp_id(cls, v: str | None) -> str | None:
+        if v is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", v):
+            raise ValueError("must be letters and digits, as shown under 我的企业 → 企业ID")
+        return v
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, v: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("is not a known time zone (e.g. Asia/Shanghai)") from None
+        return v
+
+    # -- derived -----------------------------------------------------------------------------
+    @property
+    def wecom_receives(self) -> bool:
+        """Callbacks can be verified and decrypted."""
+        return bool(self.wecom_corp_id and self.wecom_token and self.wecom_aes_key)
+
+    @property
+    def wecom_sends(self) -> bool:
+        """Messages can be sent through the API."""
+        return bool(self.wecom_corp_id and self.wecom_secret and self.wecom_agent_id is not None)
+
+
+def _explain(exc: ValidationError) -> str:
+    lines = ["配置有误 (bad configuration):"]
+    for err in exc.errors():
+        field = str(err["loc"][0]) if err["loc"] else "?"
+        msg = err["msg"].removeprefix("Value error, ")
+        lines.append(f"  {ENV_PREFIX}{field.upper()}: {msg}")
+    return "\n".join(lines)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings; raise SettingsError naming every bad variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        raise SettingsError(_explain(exc)) from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()
+
+
+def reset_settings_cache() -> None:
+    get_settings.cache_clear()

@@ -1,0 +1,345 @@
+"""The RQ job that handles one inbound message, exactly once.
+
+One transaction: the inbound log row (unique per dedup key, so a redelivery that slipped past Redis —
+after a Redis restart, say — stops here), who is speaking, the handler's own rows, and its replies as
+outbox rows. Only after the commit are deliveries queued; if that fails, the outbox sweeper picks the
+rows up, so nothing is lost.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import secrets
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from redis.exceptions import RedisError
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+
+import handlers
+from bot import metrics
+from bot.config import Settings, get_settings
+from bot.models import Actor, CardReply, CardUpdate, Inbound, Kind, Outgoing, TextReply
+from bot.queue import enqueue_delivery
+from bot.roles import Role
+from bot.store.db import get_engine, session_scope
+from bot.store.tables import AuditLog, CardRecord, InboundLog, Outbox, Person, PersonRole
+from cards.model import Card
+
+log = logging.getLogger("cadrebot.dispatch")
+
+STRANGER_REPLY = "您好，您还不在村务助手的名册中，暂时无法使用。已通知管理员为您开通，请稍候。"
+FAILURE_REPLY = "抱歉，处理您的消息时出了问题，已记录。请稍后再试，或联系管理员。"
+CARD_GONE = "这张卡片已失效，请重新发送消息办理。"
+CARD_NOT_YOURS = "这张卡片不是发给您的，无法操作。"
+CARD_DONE = "这张卡片已经处理过了。"
+
+
+def dedup_hash(inbound: Inbound) -> str:
+    return hashlib.sha256(inbound.dedup_key.encode()).hexdigest()
+
+
+def route_key(inbound: Inbound) -> str:
+    if inbound.kind == Kind.TEXT or (inbound.kind == Kind.VOICE and inbound.text):
+        return handlers.classify(inbound.text or "")
+    if inbound.kind == Kind.EVENT and inbound.event:
+        return f"event:{inbound.event.name}"
+    if inbound.kind == Kind.CARD_ACTION:
+        return "card"
+    return f"media:{inbound.kind.value}"
+
+
+# -- people -------------------------------------------------------------------------------------------
+
+
+def find_person(session: Session, platform: str, user: str) -> Person | None:
+    column = Person.wecom_userid if platform == "wecom" else Person.dingtalk_userid
+    key = user.lower() if platform == "wecom" else user
+    return session.scalar(select(Person).where(column == key))
+
+
+def actor_of(person: Person, platform: str, user: str) -> Actor:
+    return Actor(
+        person_id=person.id,
+        name=person.name,
+        roles=person.roles,
+        org_id=person.org_id,
+        org_path=person.org.path,
+        platform=platform,
+        platform_user=user,
+    )
+
+
+def address_of(person: Person, platform: str) -> tuple[str, str] | None:
+    """Where to reach a person: the platform in use if they are on it, else the other one."""
+    wecom, ding = person.wecom_userid, person.dingtalk_userid
+    order = [("wecom", wecom), ("dingtalk", ding)]
+    if platform == "dingtalk":
+        order.reverse()
+    for name, user in order:
+        if user:
+            return name, user
+    return None
+
+
+# -- outbox -------------------------------------------------------------------------------------------
+
+
+def new_task_id(flow: str, now: datetime) -> str:
+    """Unique forever, within WeCom's charset [0-9A-Za-z_-@] and 128 bytes."""
+    safe = "".join(c for c in flow if c.isalnum())[:16] or "card"
+    return f"{safe}-{now:%Y%m%d%H%M%S}-{secrets.token_hex(6)}"
+
+
+def write_outbox(
+    session: Session,
+    inbound: Inbound,
+    inbound_id: int | None,
+    sender: Person | None,
+    out: list[Outgoing],
+    now: datetime,
+) -> list[int]:
+    ids: list[int] = []
+    for item in out:
+        if item.person_id is None:
+            platform, user, person_id = inbound.platform, inbound.sender, sender.id if sender else None
+        else:
+            person = session.get(Person, item.person_id)
+            address = address_of(person, inbound.platform) if person and person.active else None
+            if person is None or address is None:
+                log.warning("no address for person; reply dropped", extra={"person_id": item.person_id})
+                continue
+            (platform, user), person_id = address, person.id
+        reply = item.reply
+        task_id = None
+        if isinstance(reply, CardReply):
+            card: Card = reply.card
+            if not card.task_id:
+                card = card.model_copy(update={"task_id": new_task_id(card.flow, now)})
+                reply = CardReply(card=card)
+            task_id = card.task_id
+            session.add(
+                CardRecord(
+                    task_id=task_id,
+                    platform=platform,
+                    flow=card.flow,
+                    person_id=person_id,
+                    recipient=user,
+                    card=card.model_dump(mode="json"),
+                    state="open",
+                )
+            )
+        elif isinstance(reply, CardUpdate):
+            task_id = reply.card.task_id
+        row = Outbox(
+            platform=platform,
+            recipient=user,
+            person_id=person_id,
+            inbound_id=inbound_id,
+            kind=reply.kind,
+            payload=reply.model_dump(mode="json"),
+            task_id=task_id,
+            status="pending",
+            created_at=now,
+        )
+        session.add(row)
+        session.flush()
+        ids.append(row.id)
+    return ids
+
+
+# -- the job ------------------------------------------------------------------------------------------
+
+
+def handle_inbound(payload: dict) -> str:
+    """RQ entry point. Returns what happened: processed, duplicate, stranger or failed."""
+    settings = get_settings()
+    inbound = Inbound.model_validate(payload)
+    engine = get_engine(settings.database_url)
+    key = dedup_hash(inbound)
+
+    with session_scope(engine) as s:
+        existing = s.scalar(select(InboundLog.id).where(InboundLog.dedup_hash == key))
+        if existing is not None:
+            requeue_pending(settings, s, existing)
+            metrics.DISPATCHED.labels(status="duplicate").inc()
+            return "duplicate"
+
+    try:
+        with session_scope(engine) as s:
+            status, outbox_ids = process(s, settings, inbound, key)
+    except IntegrityError:
+        with session_scope(engine) as s:
+            if s.scalar(select(InboundLog.id).where(InboundLog.dedup_hash == key)) is not None:
+                metrics.DISPATCHED.labels(status="duplicate").inc()
+                return "duplicate"
+        status, outbox_ids = record_failure(settings, inbound, key, "integrity error")
+    except (OperationalError, RedisError):
+        raise  # transient: RQ retries the job, and nothing was committed
+    except Exception as exc:
+        log.exception("handler failed", extra={"sender": inbound.sender, "kind": inbound.kind.value})
+        status, outbox_ids = record_failure(settings, inbound, key, f"{type(exc).__name__}: {exc}")
+
+    metrics.DISPATCHED.labels(status=status).inc()
+    try:
+        enqueue_delivery(settings, outbox_ids)
+    except RedisError:
+        log.warning("could not queue delivery now; the sweeper will", extra={"outbox": outbox_ids})
+    return status
+
+
+def process(session: Session, settings: Settings, inbound: Inbound, key: str) -> tuple[str, list[int]]:
+    now = datetime.now(UTC)
+    entry = InboundLog(
+        platform=inbound.platform,
+        dedup_hash=key,
+        message_id=inbound.message_id[:128],
+        sender=inbound.sender[:64],
+        kind=inbound.kind.value,
+        text=inbound.text,
+        payload=inbound.model_dump(mode="json"),
+        sent_at=inbound.created_at,
+        received_at=now,
+    )
+    session.add(entry)
+    session.flush()  # a concurrent duplicate fails here, before any work
+
+    person = find_person(session, inbound.platform, inbound.sender)
+    if person is None or not person.active:
+        entry.status = "stranger"
+        return "stranger", stranger(session, settings, inbound, entry, now)
+
+    entry.person_id = person.id
+    tz = ZoneInfo(settings.timezone)
+    ctx = handlers.Context(
+        actor=actor_of(person, inbound.platform, inbound.sender), inbound=inbound, session=session, now=now, tz=tz
+    )
+    key_ = route_key(inbound)
+    if key_ == "card":
+        card_tapped(ctx)
+    else:
+        ctx.intent = key_
+        handler = handlers.handler_for(key_)
+        if handler is not None:
+            handler(ctx)
+    entry.intent = ctx.intent
+    entry.status = "processed"
+    return "processed", write_outbox(session, inbound, entry.id, person, ctx.out, now)
+
+
+def card_tapped(ctx: handlers.Context) -> None:
+    action = ctx.inbound.card_action
+    assert action is not None
+    record = ctx.session.get(CardRecord, action.task_id)
+    if record is None:
+        ctx.intent = "card:unknown"
+        ctx.reply(CARD_GONE)
+        return
+    ctx.intent = f"card:{record.flow}"
+    if record.person_id != ctx.actor.person_id:
+        ctx.session.add(
+            AuditLog(
+                actor_person_id=ctx.actor.person_id,
+                actor=ctx.actor.name,
+                action="card.refused",
+                target=record.task_id,
+                detail={"reason": "not the card's recipient"},
+            )
+        )
+        ctx.reply(CARD_NOT_YOURS)
+        return
+    if record.state != "open":
+        ctx.reply(CARD_DONE)
+        return
+    handler = handlers.handler_for(f"card:{record.flow}")
+    if handler is None:
+        ctx.reply(CARD_GONE)
+        return
+    handler(ctx)
+    for item in ctx.out:
+        if isinstance(item.reply, CardUpdate) and item.person_id is None:
+            item.reply.card.task_id = record.task_id
+            record.card = item.reply.card.model_dump(mode="json")
+            if item.reply.card.done_text:
+                record.state = "done"
+    if action.response_code:
+        record.response_code = action.response_code
+
+
+def stranger(session: Session, settings: Settings, inbound: Inbound, entry: InboundLog, now: datetime) -> list[int]:
+    """Someone not on the roster: a polite answer, and the administrators told once a day at most."""
+    out = [Outgoing(reply=TextReply(text=STRANGER_REPLY))]
+    since = now - timedelta(seconds=settings.stranger_notice_seconds)
+    told_recently = session.scalar(
+        select(func.count())
+        .select_from(InboundLog)
+        .where(
+            InboundLog.sender == entry.sender,
+            InboundLog.status == "stranger",
+            InboundLog.received_at >= since,
+            InboundLog.id != entry.id,
+        )
+    )
+    if not told_recently:
+        account = "企业微信" if inbound.platform == "wecom" else "钉钉"
+        notice = (
+            f"有未登记的人员（{account}账号 {inbound.sender}）给村务助手发了消息。如需开通，请把他加入名册后重新导入。"
+        )
+        admins = session.scalars(
+            select(Person)
+            .join(PersonRole)
+            .where(PersonRole.role == Role.ADMIN.value, Person.active.is_(True))
+            .order_by(Person.id)
+        ).all()
+        out += [Outgoing(reply=TextReply(text=notice), person_id=a.id) for a in admins]
+        session.add(
+            AuditLog(
+                actor="system",
+                action="stranger.message",
+                target=f"{inbound.platform}:{inbound.sender}",
+                detail={"admins_told": len(admins)},
+            )
+        )
+    return write_outbox(session, inbound, entry.id, None, out, now)
+
+
+def record_failure(settings: Settings, inbound: Inbound, key: str, error: str) -> tuple[str, list[int]]:
+    """The handler broke: keep the message, mark it failed, and apologise instead of staying silent."""
+    engine = get_engine(settings.database_url)
+    now = datetime.now(UTC)
+    with session_scope(engine) as s:
+        person = find_person(s, inbound.platform, inbound.sender)
+        entry = InboundLog(
+            platform=inbound.platform,
+            dedup_hash=key,
+            message_id=inbound.message_id[:128],
+            sender=inbound.sender[:64],
+            person_id=person.id if person else None,
+            kind=inbound.kind.value,
+            text=inbound.text,
+            payload=inbound.model_dump(mode="json"),
+            status="failed",
+            error=error[:2000],
+            sent_at=inbound.created_at,
+            received_at=now,
+        )
+        s.add(entry)
+        s.flush()
+        ids = write_outbox(s, inbound, entry.id, person, [Outgoing(reply=TextReply(text=FAILURE_REPLY))], now)
+    return "failed", ids
+
+
+def requeue_pending(settings: Settings, session: Session, inbound_id: int) -> None:
+    """A redelivered message whose replies never got queued (Redis was down after the commit)."""
+    ids = list(
+        session.scalars(
+            select(Outbox.id).where(Outbox.inbound_id == inbound_id, Outbox.status == "pending").order_by(Outbox.id)
+        )
+    )
+    if ids:
+        with contextlib.suppress(RedisError):
+            enqueue_delivery(settings, ids)

@@ -1,0 +1,156 @@
+"""The WeCom callback endpoint: GET URL verification and POST messages/events.
+
+POST: cap the body → check the timestamp window → parse the envelope (defusedxml) → verify the signature
+in constant time → decrypt and check the receiveid → parse the message → queue it (RQ, unique job id)
+→ answer 200 with an empty body. Bad input gets a 4xx with a reason and nothing is queued; if Redis cannot
+take the job the answer is 503, so WeCom retries.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+
+from bot import metrics
+from bot.config import Settings
+from bot.platforms.wecom import wire
+from bot.platforms.wecom.crypto import (
+    VALIDATE_CORPID_ERROR,
+    VALIDATE_SIGNATURE_ERROR,
+    WeComCryptoError,
+    WXBizMsgCrypt,
+)
+from bot.queue import QueueUnavailable, enqueue_inbound
+
+log = logging.getLogger("cadrebot.wecom")
+PATH = "/wecom/callback"
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+def problem(status: int, error: str, reason: str, code: int | None = None) -> JSONResponse:
+    body: dict[str, object] = {"error": error, "reason": reason}
+    if code is not None:
+        body["code"] = code
+    return JSONResponse(body, status_code=status)
+
+
+async def read_capped(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise BodyTooLarge
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def crypto_status(exc: WeComCryptoError) -> int:
+    return 403 if exc.code in (VALIDATE_SIGNATURE_ERROR, VALIDATE_CORPID_ERROR) else 400
+
+
+def build_router(settings: Settings) -> APIRouter:
+    router = APIRouter()
+    crypto: WXBizMsgCrypt | None = None
+    if settings.wecom_receives:
+        assert settings.wecom_token and settings.wecom_aes_key and settings.wecom_corp_id
+        crypto = WXBizMsgCrypt(
+            settings.wecom_token.get_secret_value(),
+            settings.wecom_aes_key.get_secret_value(),
+            settings.wecom_corp_id,
+        )
+    window = settings.callback_window_seconds
+
+    def fresh(timestamp: str) -> bool:
+        return timestamp.isdigit() and abs(time.time() - int(timestamp)) <= window
+
+    def outcome(result: str, status: int) -> None:
+        metrics.CALLBACKS.labels(platform="wecom", result=result).inc()
+        if status >= 400:
+            log.warning("wecom callback refused", extra={"result": result, "status": status})
+
+    @router.get(PATH, response_class=PlainTextResponse)
+    def verify_url(request: Request) -> Response:
+        if crypto is None:
+            return problem(503, "not_configured", "WeCom callback settings are missing")
+        q = request.query_params
+        sig, ts, nonce, echostr = (q.get(k) for k in ("msg_signature", "timestamp", "nonce", "echostr"))
+        if not (sig and ts and nonce and echostr):
+            outcome("missing_params", 400)
+            return problem(400, "missing_params", "msg_signature, timestamp, nonce and echostr are required")
+        if not fresh(ts):
+            outcome("stale", 403)
+            return problem(403, "stale_timestamp", f"timestamp is more than {window}s from now")
+        try:
+            try:
+                plain = crypto.verify_url(sig, ts, nonce, echostr)
+            except WeComCryptoError as exc:
+                # A proxy that decodes '+' as a space breaks the signature; WeCom itself encodes '+'.
+                if exc.code != VALIDATE_SIGNATURE_ERROR or " " not in echostr:
+                    raise
+                plain = crypto.verify_url(sig, ts, nonce, echostr.replace(" ", "+"))
+        except WeComCryptoError as exc:
+            outcome("crypto", crypto_status(exc))
+            return problem(crypto_status(exc), "crypto", exc.reason, exc.code)
+        outcome("verified", 200)
+        # Exactly the plaintext: no quotes, no BOM, no newline.
+        return Response(content=plain, media_type="text/plain; charset=utf-8")
+
+    @router.post(PATH)
+    async def receive(request: Request) -> Response:
+        started = time.perf_counter()
+        if crypto is None:
+            return problem(503, "not_configured", "WeCom callback settings are missing")
+        q = request.query_params
+        sig, ts, nonce = (q.get(k) for k in ("msg_signature", "timestamp", "nonce"))
+        if not (sig and ts and nonce):
+            outcome("missing_params", 400)
+            return problem(400, "missing_params", "msg_signature, timestamp and nonce are required")
+        if not fresh(ts):
+            outcome("stale", 403)
+            return problem(403, "stale_timestamp", f"timestamp is more than {window}s from now")
+        try:
+            body = await read_capped(request, settings.max_body_bytes)
+        except BodyTooLarge:
+            outcome("too_large", 413)
+            return problem(413, "too_large", f"body larger than {settings.max_body_bytes} bytes")
+        if not body.strip():
+            outcome("empty", 400)
+            return problem(400, "empty", "empty body")
+
+        try:
+            message = crypto.decrypt_message(sig, ts, nonce, body)
+        except WeComCryptoError as exc:
+            outcome("crypto", crypto_status(exc))
+            return problem(crypto_status(exc), "crypto", exc.reason, exc.code)
+        try:
+            inbound = wire.parse(message, settings.wecom_corp_id)
+        except wire.WireError as exc:
+            outcome("bad_message", 400)
+            return problem(400, "bad_message", str(exc))
+        if inbound is None:
+            log.info("wecom callback of a type the bot does not handle; acknowledged")
+            outcome("ignored", 200)
+            return Response(status_code=200)
+
+        try:
+            queued = await run_in_threadpool(enqueue_inbound, settings, inbound)
+        except QueueUnavailable as exc:
+            log.error("queue unavailable; asking WeCom to retry", extra={"error": str(exc)})
+            outcome("unavailable", 503)
+            return problem(503, "queue_unavailable", "the message queue is not reachable; please retry")
+        outcome("queued" if queued else "duplicate", 200)
+        metrics.CALLBACK_SECONDS.labels(platform="wecom").observe(time.perf_counter() - started)
+        return Response(status_code=200)
+
+    return router

@@ -1,0 +1,107 @@
+"""Replies → WeCom message/send and update_template_card calls.
+
+Text and markdown over 2048 bytes are split on character boundaries (WeCom truncates silently beyond
+that); each part is paced and recorded as sent, so a retry resumes where the last attempt stopped. Every
+send asks WeCom's own duplicate check to drop an identical request repeated by a retry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from threading import Lock
+from typing import Any, ClassVar
+
+from bot.config import Settings
+from bot.models import CardReply, CardUpdate, MarkdownReply, TextReply
+from bot.platforms.base import OutboundMessage, Permanent, SendResult
+from bot.platforms.wecom.client import WeComClient
+from bot.queue import redis_client
+from bot.text import split_utf8
+from cards.render import render
+
+TEXT_LIMIT = 2048
+
+
+class WeComSender:
+    _shared: ClassVar[dict[tuple[str, ...], WeComSender]] = {}
+    _lock: ClassVar[Lock] = Lock()
+
+    def __init__(self, settings: Settings, client: WeComClient | None = None) -> None:
+        if client is None:
+            if not settings.wecom_sends:
+                raise Permanent("WeCom sending is not configured (CADREBOT_WECOM_CORP_ID/SECRET/AGENT_ID)")
+            assert settings.wecom_corp_id and settings.wecom_secret and settings.wecom_agent_id is not None
+            client = WeComClient(
+                corp_id=settings.wecom_corp_id,
+                agent_id=settings.wecom_agent_id,
+                secret=settings.wecom_secret.get_secret_value(),
+                api_base=settings.wecom_api_base,
+                redis=redis_client(settings.redis_url),
+                timeout=settings.http_timeout_seconds,
+            )
+        self.client = client
+        self.settings = settings
+        self.link = settings.public_url
+
+    @classmethod
+    def shared(cls, settings: Settings) -> WeComSender:
+        """One sender (and HTTP connection pool) per configuration per process."""
+        key = (
+            settings.wecom_corp_id or "",
+            str(settings.wecom_agent_id),
+            settings.wecom_api_base,
+            settings.redis_url,
+        )
+        with cls._lock:
+            sender = cls._shared.get(key)
+            if sender is None:
+                sender = cls._shared[key] = cls(settings)
+            return sender
+
+    def _dedup(self) -> dict[str, Any]:
+        if self.settings.duplicate_check_seconds <= 0:
+            return {}
+        return {"enable_duplicate_check": 1, "duplicate_check_interval": self.settings.duplicate_check_seconds}
+
+    def _check_recipient(self, data: dict[str, Any], recipient: str) -> None:
+        invalid = {u.lower() for u in str(data.get("invaliduser") or "").split("|") if u}
+        if recipient.lower() in invalid:
+            raise Permanent("接收人不在应用可见范围内或账号无效 (invaliduser)", "invaliduser")
+
+    def send(self, message: OutboundMessage, progress: Callable[[int], None], pace: Callable[[], None]) -> SendResult:
+        reply = message.reply
+        user = message.recipient
+        if isinstance(reply, TextReply | MarkdownReply):
+            kind = reply.kind
+            parts = split_utf8(reply.text, TEXT_LIMIT)
+            if not parts:
+                raise Permanent("empty message", 44004)
+            msgid = None
+            for index in range(message.parts_sent, len(parts)):
+                pace()
+                data = self.client.send_message(
+                    {"touser": user, "msgtype": kind, kind: {"content": parts[index]}, **self._dedup()}
+                )
+                self._check_recipient(data, user)
+                msgid = data.get("msgid")
+                progress(index + 1)
+            return SendResult(msgid=msgid)
+        if isinstance(reply, CardReply):
+            pace()
+            card = render("wecom", reply.card, link=self.link)
+            data = self.client.send_message(
+                {"touser": user, "msgtype": "template_card", "template_card": card, **self._dedup()}
+            )
+            self._check_recipient(data, user)
+            progress(1)
+            return SendResult(msgid=data.get("msgid"), response_code=data.get("response_code"))
+        if isinstance(reply, CardUpdate):
+            if not reply.response_code:
+                raise Permanent("no response_code to update the card with", "no_response_code")
+            card = render("wecom", reply.card, link=self.link)
+            self.client.update_template_card(
+                {"userids": [user], "response_code": reply.response_code, "template_card": card}
+            )
+            progress(1)
+            return SendResult()
+        raise Permanent(f"WeCom cannot send {type(reply).__name__}")

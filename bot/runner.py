@@ -1,0 +1,229 @@
+"""`cadrebot run`: the whole product on one machine, in the foreground.
+
+Migrates, loads the demo roster if asked, makes sure Redis is reachable (CADREBOT_REDIS_URL, else
+127.0.0.1:6379, else a redis-server started from PATH with its data under ./var/redis), then starts the web
+server, the workers and the scheduler as child processes. Ctrl-C (or SIGTERM) stops them all, Redis last.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import signal
+import socket
+import string
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from rich.console import Console
+
+from bot.config import ENV_PREFIX, SettingsError, load_settings
+
+console = Console(stderr=True)
+VAR = Path("var")
+SIM_ENV = VAR / "sim.env"
+REDIS_HELP = """\
+Redis is needed and none is reachable.
+  • Install it:  sudo apt-get install redis-server   (macOS: brew install redis)
+  • or run one:  docker run -d -p 6379:6379 redis:7
+  • or point CADREBOT_REDIS_URL at one, e.g. CADREBOT_REDIS_URL=redis://10.0.0.5:6379/0"""
+
+
+def redis_reachable(url: str) -> bool:
+    from redis import Redis
+    from redis.exceptions import RedisError
+
+    try:
+        client = Redis.from_url(url, socket_connect_timeout=1, socket_timeout=2)
+        ok = bool(client.ping())
+        client.close()
+        return ok
+    except RedisError:
+        return False
+
+
+def port_free(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_redis() -> tuple[subprocess.Popen[bytes], str] | None:
+    binary = shutil.which("redis-server")
+    if binary is None:
+        return None
+    port = 6379 if port_free(6379) else free_port()
+    data = VAR / "redis"
+    data.mkdir(parents=True, exist_ok=True)
+    proc = subprocess.Popen(
+        [
+            binary,
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--dir",
+            str(data.resolve()),
+            "--appendonly",
+            "yes",
+            "--appendfsync",
+            "everysec",
+            "--save",
+            "",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,  # Ctrl-C goes to us; we stop Redis last
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    for _ in range(100):
+        if redis_reachable(url):
+            return proc, url
+        if proc.poll() is not None:
+            return None
+        time.sleep(0.1)
+    proc.terminate()
+    return None
+
+
+def sim_credentials() -> dict[str, str]:
+    """Stable simulator credentials kept in var/sim.env, so restarts keep working with old cards."""
+    if SIM_ENV.exists():
+        pairs = [line.split("=", 1) for line in SIM_ENV.read_text().splitlines() if "=" in line]
+        values = {k.strip(): v.strip() for k, v in pairs}
+        if all(values.get(ENV_PREFIX + k) for k in ("WECOM_CORP_ID", "WECOM_TOKEN", "WECOM_AES_KEY", "WECOM_SECRET")):
+            return values
+    alphabet = string.ascii_letters + string.digits
+    values = {
+        ENV_PREFIX + "WECOM_CORP_ID": "wwsim" + secrets.token_hex(6),
+        ENV_PREFIX + "WECOM_AGENT_ID": "1000002",
+        ENV_PREFIX + "WECOM_TOKEN": "".join(secrets.choice(alphabet) for _ in range(24)),
+        ENV_PREFIX + "WECOM_AES_KEY": "".join(secrets.choice(alphabet) for _ in range(42)) + "A",
+        ENV_PREFIX + "WECOM_SECRET": secrets.token_urlsafe(24),
+    }
+    VAR.mkdir(exist_ok=True)
+    SIM_ENV.write_text("".join(f"{k}={v}\n" for k, v in values.items()))
+    SIM_ENV.chmod(0o600)
+    return values
+
+
+def run_all(*, demo: bool, sim: bool | None, host: str | None, port: int | None, workers: int | None) -> int:
+    env = dict(os.environ)
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        console.print(f"[red]{exc}[/red]")
+        return 2
+    host = host or settings.host
+    port = port or settings.port
+    workers = workers or settings.workers
+    if sim is None:
+        sim = not settings.wecom_sends
+    if sim:
+        creds = sim_credentials()
+        for key, value in creds.items():
+            env.setdefault(key, value)
+        env[ENV_PREFIX + "SIM"] = "1"
+        shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+        env[ENV_PREFIX + "WECOM_API_BASE"] = f"http://{shown_host}:{port}/sim/wecom"
+    env.setdefault(ENV_PREFIX + "LOG_FORMAT", "text")
+
+    # Redis: the configured one, else the local default, else one we start.
+    redis_proc = None
+    configured = env.get(ENV_PREFIX + "REDIS_URL")
+    url = configured or settings.redis_url
+    if not redis_reachable(url):
+        if configured:
+            console.print(f"[red]CADREBOT_REDIS_URL ({configured}) is not reachable.[/red]\n{REDIS_HELP}")
+            return 1
+        started = start_redis()
+        if started is None:
+            console.print(f"[red]{REDIS_HELP}[/red]")
+            return 1
+        redis_proc, url = started
+        console.print(f"Started redis-server for you ({url}, data in var/redis).")
+    env[ENV_PREFIX + "REDIS_URL"] = url
+
+    # Schema and demo data, in this process with the children's settings.
+    os.environ.update({k: v for k, v in env.items() if k.startswith(ENV_PREFIX)})
+    from bot.config import reset_settings_cache
+
+    reset_settings_cache()
+    settings = load_settings()
+    from bot.store.migrate import upgrade
+
+    upgrade(settings.database_url)
+    if demo:
+        from bot.store.db import get_engine, session_scope
+        from bot.store.roster import DEMO_ROSTER, import_roster
+
+        with session_scope(get_engine(settings.database_url)) as s:
+            report = import_roster(s, DEMO_ROSTER, actor="demo")
+        console.print(f"Demo roster: {report.created} added, {report.updated} updated, {report.unchanged} unchanged.")
+
+    python = [sys.executable, "-m", "bot.cli"]
+    commands = [("web", [*python, "serve", "--host", host, "--port", str(port)])]
+    commands += [
+        (f"worker-{i + 1}", [*python, "worker", "--name", f"cadrebot-{os.getpid()}-{i + 1}"]) for i in range(workers)
+    ]
+    commands += [("scheduler", [*python, "scheduler"])]
+
+    children: list[tuple[str, subprocess.Popen[bytes]]] = []
+    stopping = False
+
+    def stop(*_: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    for name, cmd in commands:
+        children.append((name, subprocess.Popen(cmd, env=env, start_new_session=True)))
+
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    console.print("\n[bold green]村务助手 cadrebot is running[/bold green]  (Ctrl-C stops everything)")
+    console.print(f"  webhook    http://{shown}:{port}/wecom/callback")
+    if sim:
+        console.print(f"  [bold]simulator  http://{shown}:{port}/sim[/bold]")
+    console.print(f"  health     http://{shown}:{port}/healthz   metrics http://{shown}:{port}/metrics\n")
+
+    code = 0
+    try:
+        while not stopping:
+            for name, proc in children:
+                if proc.poll() is not None:
+                    console.print(f"[red]{name} exited with code {proc.returncode}; stopping everything.[/red]")
+                    code = 1
+                    stopping = True
+                    break
+            time.sleep(0.3)
+    finally:
+        for _, proc in children:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + 15
+        for _, proc in children:
+            try:
+                proc.wait(timeout=max(deadline - time.monotonic(), 0.1))
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        if redis_proc is not None:
+            redis_proc.terminate()
+            try:
+                redis_proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                redis_proc.kill()
+        console.print("Stopped.")
+    return code

@@ -1,0 +1,16 @@
+"""The local simulator: a fake WeCom API and a phone-like chat page. Mounted only when CADREBOT_SIM is on."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from bot.config import Settings
+
+
+def mount(app: FastAPI, settings: Settings) -> None:
+    from bot.sim import chat, fake_wecom
+
+    api = fake_wecom.build_router(settings)
+    app.include_router(api)
+    if settings.wecom_receives:
+        app.include_router(chat.build_router(settings, api.fake))  # type: ignore[attr-defined]

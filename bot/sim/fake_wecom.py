@@ -1,0 +1,365 @@
+"""A stand-in for WeCom's server API at the same paths, with WeCom's error codes and behaviour.
+
+  GET  /cgi-bin/gettoken                    corpid + corpsecret → access_token (7200 s)
+  POST /cgi-bin/message/send                text, markdown, textcard, template_card
+  POST /cgi-bin/message/update_template_card
+
+It behaves like WeCom where that matters for "nothing lost, nothing twice": 40014/41001/42001 for bad,
+missing or expired tokens; recipients outside the roster reported in `invaliduser` (81013 when all are);
+more than 30 messages a minute to one member dropped silently; identical requests suppressed when
+`enable_duplicate_check` is on; text over 2048 bytes truncated silently; task_id rules (42014).
+Faults can be switched on per API (an errcode, an HTTP status or a delay, for the next N calls).
+
+Everything it was sent is recorded in Redis, so the workers, the API and the tests share one record.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import re
+import secrets
+import time
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from redis import Redis
+from sqlalchemy import select
+
+from bot.config import Settings
+from bot.queue import redis_client
+from bot.store.db import get_engine, session_scope
+from bot.store.tables import Person
+
+PREFIX = "sim:wecom"
+TASK_ID = re.compile(r"[0-9A-Za-z_\-@]{1,128}")
+CARD_TYPES = {"text_notice", "news_notice", "button_interaction", "vote_interaction", "multiple_interaction"}
+INTERACTIVE = {"button_interaction", "vote_interaction", "multiple_interaction"}
+MSG_TYPES = {"text", "markdown", "textcard", "template_card", "image", "voice", "video", "file", "news", "mpnews"}
+PER_MEMBER_PER_MINUTE = 30
+TEXT_LIMIT = 2048
+
+
+def err(code: int, msg: str) -> dict[str, Any]:
+    return {"errcode": code, "errmsg": msg}
+
+
+class FakeWeCom:
+    def __init__(self, settings: Settings, redis: Redis | None = None) -> None:
+        self.settings = settings
+        self.redis = redis or redis_client(settings.redis_url)
+        self._users: tuple[float, set[str]] = (0.0, set())
+
+    # -- state helpers ------------------------------------------------------------------------------
+    def known_users(self) -> set[str]:
+        at, users = self._users
+        if time.monotonic() - at > 2:
+            with session_scope(get_engine(self.settings.database_url)) as s:
+                users = {u.lower() for u in s.scalars(select(Person.wecom_userid).where(Person.active.is_(True))) if u}
+            self._users = (time.monotonic(), users)
+        return users
+
+    def record(self, entry: dict[str, Any], users: list[str]) -> dict[str, Any]:
+        entry["seq"] = self.redis.incr(f"{PREFIX}:seq")
+        entry["at"] = time.time()
+        data = json.dumps(entry, ensure_ascii=False)
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.rpush(f"{PREFIX}:log", data)
+        for user in users:
+            pipe.rpush(f"{PREFIX}:inbox:{user.lower()}", data)
+        pipe.execute()
+        return entry
+
+    def fault(self, api: str) -> dict[str, Any] | None:
+        """Take one use of the fault switched on for `api` (or for any API), if there is one."""
+        for name in (api, "any"):
+            key = f"{PREFIX}:fault:{name}"
+            remaining = self.redis.hincrby(key, "remaining", -1)
+            if remaining >= 0:
+                raw = self.redis.hget(key, "spec")
+                if remaining == 0:
+                    self.redis.delete(key)
+                return json.loads(raw) if raw else None
+            self.redis.delete(key)
+        return None
+
+    def check_token(self, token: str | None) -> dict[str, Any] | None:
+        if not token:
+            return err(41001, "access_token missing")
+        if self.redis.exists(f"{PREFIX}:token:{token}"):
+            return None
+        if self.redis.exists(f"{PREFIX}:expired:{token}"):
+            return err(42001, "access_token expired")
+        return err(40014, "invalid access_token")
+
+    def expire_tokens(self) -> int:
+        count = 0
+        for key in self.redis.scan_iter(f"{PREFIX}:token:*"):
+            token = key.decode().rsplit(":", 1)[1]
+            self.redis.set(f"{PREFIX}:expired:{token}", 1, ex=7200)
+            self.redis.delete(key)
+            count += 1
+        return count
+
+    # -- the API ------------------------------------------------------------------------------------
+    def gettoken(self, corpid: str | None, secret: str | None) -> dict[str, Any]:
+        if corpid != self.settings.wecom_corp_id:
+            return err(40013, "invalid corpid")
+        expected = self.settings.wecom_secret.get_secret_value() if self.settings.wecom_secret else None
+        if not secret or secret != expected:
+            return err(40001, "invalid credential")
+        token = "sim-" + secrets.token_hex(24)
+        self.redis.set(f"{PREFIX}:token:{token}", 1, ex=7200)
+        self.redis.incr(f"{PREFIX}:stats:gettoken")
+        return {"errcode": 0, "errmsg": "ok", "access_token": token, "expires_in": 7200}
+
+    def _rate_ok(self, user: str) -> bool:
+        key = f"{PREFIX}:rate:{user}"
+        now = time.time()
+        pipe = self.redis.pipeline()
+        pipe.zremrangebyscore(key, "-inf", now - 60)
+        pipe.zcard(key)
+        _, count = pipe.execute()
+        if count >= PER_MEMBER_PER_MINUTE:
+            return False
+        self.redis.zadd(key, {secrets.token_hex(8): now})
+        self.redis.expire(key, 120)
+        return True
+
+    def _duplicate(self, body: dict[str, Any]) -> bool:
+        if not body.get("enable_duplicate_check"):
+            return False
+        interval = int(body.get("duplicate_check_interval") or 1800)
+        digest = hashlib.sha1(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+        return not self.redis.set(f"{PREFIX}:dup:{digest}", 1, nx=True, ex=max(interval, 1))
+
+    def _check_card(self, card: dict[str, Any]) -> dict[str, Any] | None:
+        card_type = card.get("card_type")
+        if card_type not in CARD_TYPES:
+            return err(42031, "invalid card_type")
+        task_id = card.get("task_id")
+        if card_type in INTERACTIVE or card.get("action_menu") or task_id is not None:
+            if not isinstance(task_id, str) or not TASK_ID.fullmatch(task_id):
+                return err(42014, "taskid has existed or empty or exceed max len")
+            if not self.redis.set(f"{PREFIX}:task:{task_id}", 1, nx=True, ex=30 * 24 * 3600):
+                return err(42014, "taskid has existed or empty or exceed max len")
+        title = (card.get("main_title") or {}).get("title")
+        if not title and not card.get("sub_title_text"):
+            return err(42033, "title missing")
+        if card_type in ("text_notice", "news_notice") and not card.get("card_action"):
+            return err(42045, "card_action missing")
+        if len(card.get("horizontal_content_list") or []) > 6:
+            return err(42035, "horizontal_content_list exceed")
+        for item in card.get("horizontal_content_list") or []:
+            if not item.get("keyname"):
+                return err(42027, "keyname missing")
+        buttons = card.get("button_list") or []
+        if card_type == "button_interaction" and not 1 <= len(buttons) <= 6:
+            return err(42038, "button_list length invalid")
+        for b in buttons:
+            if not b.get("text") or len(b["text"]) > 10:
+                return err(42038, "button text invalid")
+            if b.get("type", 0) == 0 and not b.get("key"):
+                return err(42039, "button key missing")
+        return None
+
+    def send(self, token: str | None, body: dict[str, Any]) -> dict[str, Any]:
+        problem = self.check_token(token)
+        if problem:
+            return problem
+        if body.get("agentid") != self.settings.wecom_agent_id:
+            return err(40056, "invalid agentid")
+        msgtype = body.get("msgtype")
+        if msgtype not in MSG_TYPES:
+            return err(40008, "invalid message type")
+        users = [u for u in str(body.get("touser") or "").split("|") if u]
+        if not users:
+            return err(82001, "all touser toparty totag invalid")
+        if len(users) > 1000:
+            return err(40058, "touser exceed max 1000")
+        known = self.known_users()
+        valid = [u for u in users if u.lower() in known]
+        invalid = [u.lower() for u in users if u.lower() not in known]
+        if not valid:
+            return err(81013, "user & party & tag all invalid")
+
+        entry: dict[str, Any] = {"api": "send", "msgtype": msgtype, "touser": [u.lower() for u in valid]}
+        truncated = False
+        if msgtype in ("text", "markdown"):
+            content = str((body.get(msgtype) or {}).get("content") or "")
+            if not content:
+                return err(44004, "empty content")
+            raw = content.encode()
+            if len(raw) > TEXT_LIMIT:  # WeCom truncates silently
+                content = raw[:TEXT_LIMIT].decode(errors="ignore")
+                truncated = True
+            entry["content"] = content
+        elif msgtype == "template_card":
+            card = body.get("template_card") or {}
+            problem = self._check_card(card)
+            if problem:
+                return problem
+            entry["template_card"] = card
+            entry["task_id"] = card.get("task_id")
+        elif msgtype == "textcard":
+            entry["textcard"] = body.get("textcard")
+        else:
+            entry["payload"] = body.get(msgtype)
+
+        msgid = secrets.token_hex(16)
+        entry["msgid"] = msgid
+        if self._duplicate(body):
+            entry["status"] = "suppressed_duplicate"
+            self.record(entry, [])
+            return {"errcode": 0, "errmsg": "ok", "invaliduser": "", "msgid": msgid}
+        delivered = [u for u in valid if self._rate_ok(u.lower())]
+        dropped = [u.lower() for u in valid if u not in delivered]
+        entry["touser"] = [u.lower() for u in delivered]
+        entry["status"] = "delivered"
+        if truncated:
+            entry["truncated"] = True
+        if dropped:
+            self.record({**entry, "touser": dropped, "status": "dropped_rate_limit"}, [])
+        if delivered:
+            self.record(entry, delivered)
+        answer: dict[str, Any] = {"errcode": 0, "errmsg": "ok", "invaliduser": "|".join(invalid), "msgid": msgid}
+        if msgtype == "template_card" and entry["template_card"].get("card_type") in INTERACTIVE:
+            answer["response_code"] = self.issue_response_code(entry["task_id"], delivered)
+        return answer
+
+    def issue_response_code(self, task_id: str, users: list[str]) -> str:
+        code = secrets.token_hex(20)
+        self.redis.set(f"{PREFIX}:rc:{code}", json.dumps({"task_id": task_id, "users": users}), ex=72 * 3600)
+        return code
+
+    def update_card(self, token: str | None, body: dict[str, Any]) -> dict[str, Any]:
+        problem = self.check_token(token)
+        if problem:
+            return problem
+        if body.get("agentid") != self.settings.wecom_agent_id:
+            return err(40056, "invalid agentid")
+        code = body.get("response_code")
+        raw = self.redis.getdel(f"{PREFIX}:rc:{code}") if code else None
+        if raw is None:
+            return err(42016, "response_code not found or already used")
+        info = json.loads(raw)
+        users = [u.lower() for u in (body.get("userids") or info["users"])]
+        entry: dict[str, Any] = {"api": "update", "task_id": info["task_id"], "userids": users, "status": "delivered"}
+        if "template_card" in body:
+            entry["template_card"] = body["template_card"]
+        elif "button" in body:
+            entry["replace_name"] = (body.get("button") or {}).get("replace_name")
+        else:
+            return err(40058, "template_card or button required")
+        self.record(entry, users)
+        return {"errcode": 0, "errmsg": "ok", "invaliduser": ""}
+
+    # -- for tests and the chat page ---------------------------------------------------------------
+    def sent(self) -> list[dict[str, Any]]:
+        return [json.loads(x) for x in self.redis.lrange(f"{PREFIX}:log", 0, -1)]
+
+    def inbox(self, user: str) -> list[dict[str, Any]]:
+        return [json.loads(x) for x in self.redis.lrange(f"{PREFIX}:inbox:{user.lower()}", 0, -1)]
+
+    def reset(self) -> None:
+        keys = list(self.redis.scan_iter(f"{PREFIX}:*"))
+        for i in range(0, len(keys), 500):
+            self.redis.delete(*keys[i : i + 500])
+
+    def set_fault(
+        self,
+        api: str,
+        count: int,
+        *,
+        errcode: int | None = None,
+        http_status: int | None = None,
+        delay: float | None = None,
+    ) -> None:
+        spec = {"errcode": errcode, "http_status": http_status, "delay": delay}
+        key = f"{PREFIX}:fault:{api}"
+        self.redis.hset(key, mapping={"remaining": count, "spec": json.dumps(spec)})
+
+
+async def _apply_fault(fake: FakeWeCom, api: str) -> JSONResponse | None:
+    spec = await run_in_threadpool(fake.fault, api)
+    if not spec:
+        return None
+    if spec.get("delay"):
+        await asyncio.sleep(float(spec["delay"]))
+    if spec.get("http_status"):
+        return JSONResponse({"error": "injected"}, status_code=int(spec["http_status"]))
+    if spec.get("errcode") is not None:
+        return JSONResponse(err(int(spec["errcode"]), "injected fault"))
+    return None
+
+
+def build_router(settings: Settings) -> APIRouter:
+    fake = FakeWeCom(settings)
+    router = APIRouter(prefix="/sim/wecom")
+
+    @router.get("/cgi-bin/gettoken")
+    async def gettoken(corpid: str | None = None, corpsecret: str | None = None) -> JSONResponse:
+        injected = await _apply_fault(fake, "gettoken")
+        if injected:
+            return injected
+        return JSONResponse(await run_in_threadpool(fake.gettoken, corpid, corpsecret))
+
+    async def _json(request: Request) -> dict[str, Any] | None:
+        try:
+            body = json.loads(await request.body())
+        except ValueError:
+            return None
+        return body if isinstance(body, dict) else None
+
+    @router.post("/cgi-bin/message/send")
+    async def send(request: Request, access_token: str | None = None) -> JSONResponse:
+        injected = await _apply_fault(fake, "send")
+        if injected:
+            return injected
+        body = await _json(request)
+        if body is None:
+            return JSONResponse(err(47001, "data format error"))
+        return JSONResponse(await run_in_threadpool(fake.send, access_token, body))
+
+    @router.post("/cgi-bin/message/update_template_card")
+    async def update(request: Request, access_token: str | None = None) -> JSONResponse:
+        injected = await _apply_fault(fake, "update")
+        if injected:
+            return injected
+        body = await _json(request)
+        if body is None:
+            return JSONResponse(err(47001, "data format error"))
+        return JSONResponse(await run_in_threadpool(fake.update_card, access_token, body))
+
+    # -- control endpoints for tests and the chat page ------------------------------------------------
+    @router.post("/_faults")
+    async def set_fault(request: Request) -> JSONResponse:
+        spec = await _json(request) or {}
+        if spec.get("expire_tokens"):
+            n = await run_in_threadpool(fake.expire_tokens)
+            return JSONResponse({"expired": n})
+        await run_in_threadpool(
+            lambda: fake.set_fault(
+                str(spec.get("api", "send")),
+                int(spec.get("count", 1)),
+                errcode=spec.get("errcode"),
+                http_status=spec.get("http_status"),
+                delay=spec.get("delay"),
+            )
+        )
+        return JSONResponse({"ok": True})
+
+    @router.get("/_sent")
+    async def sent() -> JSONResponse:
+        return JSONResponse(await run_in_threadpool(fake.sent))
+
+    @router.delete("/_sent")
+    async def reset() -> JSONResponse:
+        await run_in_threadpool(fake.reset)
+        return JSONResponse({"ok": True})
+
+    router.fake = fake  # type: ignore[attr-defined]
+    return router

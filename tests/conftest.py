@@ -1,0 +1,255 @@
+"""Shared fixtures: real Redis (database 15, flushed per test), a real SQL database (SQLite, or PostgreSQL
+when CADREBOT_TEST_DATABASE=postgresql), the app served over HTTP by uvicorn on a free port, and an
+in-process RQ worker to drain the queues."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+from redis import Redis
+from sqlalchemy import create_engine, text
+
+from bot.config import Settings, get_settings, reset_settings_cache
+from bot.queue import reset_clients
+from bot.sim.callbacks import CallbackFactory
+from bot.sim.fake_wecom import FakeWeCom
+from bot.store.db import dispose_engines, normalise_url
+from bot.store.migrate import upgrade
+
+REDIS_URL = os.environ.get("CADREBOT_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+DATABASE = os.environ.get("CADREBOT_TEST_DATABASE", "sqlite")
+POSTGRES_URL = os.environ.get(
+    "CADREBOT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/cadrebot_test"
+)
+
+CORP_ID = "wwcadrebottest0001"
+AGENT_ID = 1000002
+TOKEN = "cadrebotTestToken2026"
+AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+SECRET = "test-secret-value"
+
+TABLES = ["audit_log", "cards", "outbox", "inbound_log", "person_roles", "people", "orgs"]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "db_url" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.db)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# -- Redis ----------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def redis() -> Iterator[Redis]:
+    client = Redis.from_url(REDIS_URL)
+    try:
+        client.ping()
+    except Exception as exc:  # pragma: no cover - environment problem
+        pytest.fail(f"Redis at {REDIS_URL} is not reachable: {exc}")
+    client.flushdb()
+    yield client
+    client.flushdb()
+    client.close()
+
+
+# -- SQL ------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("db") / "template.db"
+    upgrade(f"sqlite:///{path}")
+    dispose_engines()
+    return path
+
+
+@pytest.fixture(scope="session")
+def _postgres_ready() -> str:
+    engine = create_engine(normalise_url(POSTGRES_URL))
+    with engine.begin() as conn:
+        conn.execute(text("DROP TABLE IF EXISTS " + ", ".join([*TABLES, "alembic_version"]) + " CASCADE"))
+    engine.dispose()
+    upgrade(POSTGRES_URL)
+    dispose_engines()
+    return POSTGRES_URL
+
+
+@pytest.fixture
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A migrated, empty database for this test."""
+    if DATABASE == "postgresql":
+        url = request.getfixturevalue("_postgres_ready")
+        engine = create_engine(normalise_url(url))
+        with engine.begin() as conn:
+            conn.execute(text("TRUNCATE " + ", ".join(TABLES) + " RESTART IDENTITY CASCADE"))
+        engine.dispose()
+    else:
+        template = request.getfixturevalue("_sqlite_template")
+        path = tmp_path / "cadrebot.db"
+        shutil.copy(template, path)
+        url = f"sqlite:///{path}"
+    yield url
+    dispose_engines()
+
+
+# -- settings -------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def make_settings(monkeypatch: pytest.MonkeyPatch, db_url: str):  # type: ignore[no-untyped-def]
+    """Put settings in the environment (as workers read them) and return the Settings object."""
+
+    def make(**overrides: object) -> Settings:
+        values: dict[str, object] = {
+            "DATABASE_URL": db_url,
+            "REDIS_URL": REDIS_URL,
+            "QUEUE_NAME": "cadrebot-test",
+            "WECOM_CORP_ID": CORP_ID,
+            "WECOM_AGENT_ID": AGENT_ID,
+            "WECOM_SECRET": SECRET,
+            "WECOM_TOKEN": TOKEN,
+            "WECOM_AES_KEY": AES_KEY,
+            "SIM": "1",
+            "LOG_FORMAT": "text",
+        }
+        values.update({k.upper(): v for k, v in overrides.items()})
+        for key in list(os.environ):
+            if key.startswith("CADREBOT_") and not key.startswith("CADREBOT_TEST"):
+                monkeypatch.delenv(key)
+        for key, value in values.items():
+            monkeypatch.setenv(f"CADREBOT_{key}", str(value))
+        reset_settings_cache()
+        reset_clients()
+        return get_settings()
+
+    yield make
+    reset_settings_cache()
+    reset_clients()
+
+
+@pytest.fixture
+def roster(db_url: str) -> None:
+    """The demo organisation and roster."""
+    from bot.store.db import get_engine, session_scope
+    from bot.store.roster import DEMO_ROSTER, import_roster
+
+    with session_scope(get_engine(db_url)) as s:
+        import_roster(s, DEMO_ROSTER, actor="test")
+
+
+# -- the server -----------------------------------------------------------------------------------------
+
+
+class LiveServer:
+    def __init__(self, settings: Settings, port: int) -> None:
+        from bot.app import create_app
+
+        self.settings = settings
+        self.url = f"http://127.0.0.1:{port}"
+        config = uvicorn.Config(
+            create_app(settings), host="127.0.0.1", port=port, log_level="warning", access_log=False, lifespan="off"
+        )
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> LiveServer:
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("test server did not start")
+            time.sleep(0.02)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture
+def server(make_settings, redis: Redis, roster: None) -> Iterator[LiveServer]:  # type: ignore[no-untyped-def]
+    port = free_port()
+    settings = make_settings(WECOM_API_BASE=f"http://127.0.0.1:{port}/sim/wecom", PUBLIC_URL=f"http://127.0.0.1:{port}")
+    with LiveServer(settings, port) as live:
+        yield live
+
+
+@pytest.fixture
+def http(server: LiveServer) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=server.url, timeout=10) as client:
+        yield client
+
+
+@pytest.fixture
+def factory() -> CallbackFactory:
+    return CallbackFactory(TOKEN, AES_KEY, CORP_ID, AGENT_ID)
+
+
+@pytest.fixture
+def fake(server: LiveServer) -> FakeWeCom:
+    return FakeWeCom(server.settings)
+
+
+# -- the worker -----------------------------------------------------------------------------------------
+
+
+def drain(settings: Settings, *, scheduled: bool = False) -> None:
+    """Run every queued job to completion in this process, as a worker would. With scheduled=True, jobs
+    waiting for a later time (retries, paced deliveries) are released first, as if that time had come."""
+    from rq import SimpleWorker
+
+    from bot.queue import queues
+    from bot.worker import worker_connection
+
+    conn = worker_connection(settings)
+    qs = queues(settings, conn)
+    for _ in range(50):
+        if scheduled:
+            time_travel(settings)
+            for q in qs:
+                for job_id in q.scheduled_job_registry.get_job_ids():
+                    q.scheduled_job_registry.requeue(job_id)
+        worker = SimpleWorker(qs, connection=conn)
+        worker.work(burst=True, logging_level="WARNING")
+        if not any(q.count for q in qs) and (not scheduled or not any(q.scheduled_job_registry.count for q in qs)):
+            break
+    conn.close()
+
+
+def time_travel(settings: Settings) -> None:
+    """Make every deferred outbox row due now (the counterpart of releasing scheduled jobs early)."""
+    from sqlalchemy import update
+
+    from bot.store.db import get_engine, session_scope
+    from bot.store.tables import Outbox
+
+    with session_scope(get_engine(settings.database_url)) as s:
+        s.execute(update(Outbox).where(Outbox.status == "pending").values(not_before=None))
+
+
+@pytest.fixture
+def work(server: LiveServer):  # type: ignore[no-untyped-def]
+    return lambda scheduled=False: drain(server.settings, scheduled=scheduled)
+
+
+@pytest.fixture
+def chat(http: httpx.Client, factory: CallbackFactory, fake: FakeWeCom, work):  # type: ignore[no-untyped-def]
+    from transcript import Chat
+
+    return Chat(http, factory, fake, work)

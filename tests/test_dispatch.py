@@ -1,0 +1,120 @@
+"""The dispatcher's guarantees beyond Redis: once per message even after Redis forgets, no silence when a
+handler breaks, and no reply lost when queuing the delivery fails."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.dispatch import handle_inbound
+from bot.platforms.wecom.wire import parse
+from bot.store.db import get_engine, session_scope
+from bot.store.tables import InboundLog, Outbox
+from scheduler.sweeper import sweep_outbox
+
+
+def inbound_payload(factory, user: str = "wangxh", text: str = "帮助", msg_id: str = "1001") -> dict:  # type: ignore[no-untyped-def]
+    return parse(factory.text(user, text, msg_id=msg_id, create_time=1_800_000_000).encode()).model_dump(mode="json")
+
+
+def counts(settings) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    with session_scope(get_engine(settings.database_url)) as s:
+        return (
+            s.scalar(select(func.count()).select_from(InboundLog)),
+            s.scalar(select(func.count()).select_from(Outbox)),
+        )
+
+
+def test_once_even_after_redis_lost_its_dedup_keys(server, factory, redis) -> None:  # type: ignore[no-untyped-def]
+    payload = inbound_payload(factory)
+    assert handle_inbound(payload) == "processed"
+    redis.flushdb()  # Redis restarted without persistence: the unique job id is gone
+    assert handle_inbound(payload) == "duplicate"
+    assert counts(server.settings) == (1, 1)
+
+
+def test_a_broken_handler_is_recorded_and_the_person_hears_back(server, factory, fake, work, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import handlers.help
+
+    def broken(ctx):  # type: ignore[no-untyped-def]
+        ctx.reply("half an answer")
+        raise RuntimeError("bug in the handler")
+
+    monkeypatch.setitem(handlers.registry._HANDLERS, "help", broken)
+    assert handlers.help  # the real one is restored by monkeypatch
+    assert handle_inbound(inbound_payload(factory)) == "failed"
+    work()
+    texts = [e["content"] for e in fake.inbox("wangxh")]
+    assert texts == ["抱歉，处理您的消息时出了问题，已记录。请稍后再试，或联系管理员。"]  # not the half answer
+    with session_scope(get_engine(server.settings.database_url)) as s:
+        entry = s.scalar(select(InboundLog))
+        assert entry.status == "failed" and "bug in the handler" in entry.error and entry.text == "帮助"
+
+
+def test_transient_database_errors_are_left_to_rq_to_retry(server, factory, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy.exc import OperationalError
+
+    import bot.dispatch
+
+    def flaky(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise OperationalError("SELECT 1", {}, Exception("server closed the connection"))
+
+    monkeypatch.setattr(bot.dispatch, "process", flaky)
+    with pytest.raises(OperationalError):
+        handle_inbound(inbound_payload(factory))
+    assert counts(server.settings) == (0, 0)  # nothing half-written; the retry starts clean
+
+
+def test_reply_survives_a_failed_enqueue_and_the_sweeper_sends_it(server, factory, fake, work, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    import bot.dispatch
+
+    def down(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise RedisConnectionError("Redis went away")
+
+    monkeypatch.setattr(bot.dispatch, "enqueue_delivery", down)
+    assert handle_inbound(inbound_payload(factory)) == "processed"
+    monkeypatch.undo()
+    work()
+    assert fake.inbox("wangxh") == []  # committed, but not queued
+    sweep_outbox(now=datetime.now(UTC) + timedelta(minutes=2))
+    work()
+    assert [e["msgtype"] for e in fake.inbox("wangxh")] == ["template_card"]
+
+
+def test_a_redelivery_requeues_replies_that_were_never_queued(server, factory, fake, work, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    import bot.dispatch
+
+    monkeypatch.setattr(bot.dispatch, "enqueue_delivery", lambda *a, **k: (_ for _ in ()).throw(RedisConnectionError()))
+    payload = inbound_payload(factory)
+    handle_inbound(payload)
+    monkeypatch.undo()
+    assert handle_inbound(payload) == "duplicate"
+    work()
+    assert len(fake.inbox("wangxh")) == 1
+
+
+def test_sweeper_returns_rows_stuck_in_sending(server, factory, fake, work) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import update
+
+    import bot.dispatch
+
+    payload = inbound_payload(factory)
+    original = bot.dispatch.enqueue_delivery
+    bot.dispatch.enqueue_delivery = lambda *a, **k: None  # the worker "dies" before delivering
+    try:
+        handle_inbound(payload)
+    finally:
+        bot.dispatch.enqueue_delivery = original
+    later = datetime.now(UTC) + timedelta(minutes=10)
+    with session_scope(get_engine(server.settings.database_url)) as s:
+        s.execute(update(Outbox).values(status="sending", updated_at=datetime.now(UTC)))
+    assert sweep_outbox(now=later) == {"requeued": 1, "unstuck": 1}
+    work()
+    assert len(fake.inbox("wangxh")) == 1
+    assert sweep_outbox(now=later + timedelta(minutes=10)) == {"requeued": 0, "unstuck": 0}

@@ -1,0 +1,109 @@
+"""`cadrebot run` brings the whole product up with the simulator and the demo roster, and Ctrl-C stops it;
+the simulator's chat page drives the real callback path."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from conftest import REDIS_URL, free_port
+
+
+def wait_for(predicate, timeout: float, what: str):  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        try:
+            last = predicate()
+            if last:
+                return last
+        except httpx.HTTPError as exc:
+            last = exc
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}; last: {last!r}")
+
+
+def test_run_serves_the_simulator_with_the_demo_roster(db_url: str, redis, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CADREBOT_") or k.startswith("CADREBOT_TEST")}
+    env.update(CADREBOT_DATABASE_URL=db_url, CADREBOT_REDIS_URL=REDIS_URL, CADREBOT_QUEUE_NAME="cadrebot-run-test")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "run", "--demo", "--port", str(port), "--workers", "1"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        with httpx.Client(base_url=base, timeout=5) as http:
+            wait_for(lambda: http.get("/healthz").status_code == 200, 60, "the web server")
+            assert "村务助手" in http.get("/sim").text
+            people = http.get("/sim/api/people").json()
+            assert {"王小红", "李明", "赵敏"} <= {p["name"] for p in people}
+
+            said = http.post("/sim/api/say", json={"user": "wangxh", "text": "帮助"}).json()
+            assert said["status"] == 200
+            timeline = wait_for(
+                lambda: [
+                    i for i in http.get("/sim/api/timeline", params={"user": "wangxh"}).json() if i["from"] == "bot"
+                ],
+                30,
+                "the bot's answer on the chat page",
+            )
+            card = timeline[-1]
+            assert card["type"] == "card" and "能帮您做什么" in card["card"]["main_title"]["title"]
+
+            tapped = http.post(
+                "/sim/api/tap",
+                json={"user": "wangxh", "task_id": card["task_id"], "key": "help:trip", "label": "下村走访"},
+            ).json()
+            assert tapped["status"] == 200
+            after = wait_for(
+                lambda: [
+                    i
+                    for i in http.get("/sim/api/timeline", params={"user": "wangxh"}).json()
+                    if i["type"] == "card" and i["card"].get("replace_text")
+                ],
+                30,
+                "the card to show its new state",
+            )
+            assert after[0]["card"]["replace_text"] == "已发送「下村走访」说明"
+            texts = [
+                i["text"]
+                for i in http.get("/sim/api/timeline", params={"user": "wangxh"}).json()
+                if i["from"] == "bot" and i["type"] == "text"
+            ]
+            assert any("下村走访" in t for t in texts)
+            assert (tmp_path / "var" / "sim.env").exists()
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            output, _ = proc.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            output, _ = proc.communicate()
+    text = output.decode(errors="replace")
+    assert proc.returncode == 0, text
+    assert f"http://127.0.0.1:{port}/sim" in text and "Stopped." in text
+
+
+def test_run_says_how_to_get_redis_when_there_is_none(db_url: str, tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CADREBOT_")}
+    env.update(CADREBOT_DATABASE_URL=db_url, CADREBOT_REDIS_URL=f"redis://127.0.0.1:{free_port()}/0")
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "run", "--port", str(free_port())],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    message = result.stderr.decode()
+    assert "not reachable" in message and "apt-get install redis-server" in message

@@ -1,0 +1,96 @@
+"""Conversation tests that read like the conversation: a person says something, taps a card, and the
+test looks at what the bot sent to that person's phone (the fake WeCom API's record)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+
+from bot.sim.callbacks import CallbackFactory
+from bot.sim.fake_wecom import FakeWeCom
+
+
+class Chat:
+    def __init__(
+        self, http: httpx.Client, factory: CallbackFactory, fake: FakeWeCom, work: Callable[..., None]
+    ) -> None:
+        self.http = http
+        self.factory = factory
+        self.fake = fake
+        self.work = work
+        self.user = ""
+        self._seen: dict[str, int] = {}
+
+    # -- what a person does ---------------------------------------------------------------------------
+    def as_(self, user: str) -> Chat:
+        self.user = user
+        self._seen.setdefault(user.lower(), 0)
+        return self
+
+    def post(self, plaintext: str, *, times: int = 1) -> list[httpx.Response]:
+        callback = self.factory.envelope(plaintext)
+        responses = [
+            self.http.post("/wecom/callback", params=callback.params, content=callback.body) for _ in range(times)
+        ]
+        for r in responses:
+            assert r.status_code == 200, f"callback refused: {r.status_code} {r.text}"
+            assert r.content == b""
+        self.work()
+        return responses
+
+    def says(self, text: str) -> Chat:
+        self.post(self.factory.text(self.user, text))
+        return self
+
+    def opens_app(self) -> Chat:
+        self.post(self.factory.event(self.user, "enter_agent"))
+        return self
+
+    def taps(self, card: dict[str, Any], button: str) -> Chat:
+        template = card["template_card"]
+        keys = [b["key"] for b in template.get("button_list", []) if button in (b["text"], b["key"])]
+        assert keys, f"no button {button!r} on the card: {[b['text'] for b in template.get('button_list', [])]}"
+        code = self.fake.issue_response_code(card["task_id"], [self.user.lower()])
+        self.post(self.factory.card_tap(self.user, card["task_id"], keys[0], code))
+        return self
+
+    # -- what the phone shows -------------------------------------------------------------------------
+    def new(self) -> list[dict[str, Any]]:
+        inbox = self.fake.inbox(self.user)
+        start = self._seen[self.user.lower()]
+        self._seen[self.user.lower()] = len(inbox)
+        return inbox[start:]
+
+    def expect_text(self, contains: str) -> str:
+        got = self.new()
+        texts = [e.get("content", "") for e in got if e.get("msgtype") in ("text", "markdown")]
+        for text in texts:
+            if contains in text:
+                return text
+        raise AssertionError(f"{self.user} got no text containing {contains!r}; got {got}")
+
+    def expect_card(self, title_contains: str) -> dict[str, Any]:
+        got = self.new()
+        for entry in got:
+            card = entry.get("template_card")
+            if entry.get("msgtype") == "template_card" and title_contains in card["main_title"]["title"]:
+                return entry
+        raise AssertionError(f"{self.user} got no card titled like {title_contains!r}; got {got}")
+
+    def expect(self, *, text: str | None = None, card_update: str | None = None) -> list[dict[str, Any]]:
+        """Several things at once (a tap usually brings a text and a card update)."""
+        got = self.new()
+        if text is not None:
+            assert any(text in e.get("content", "") for e in got), f"no text with {text!r} in {got}"
+        if card_update is not None:
+            assert any(
+                e.get("api") == "update" and card_update in (e.get("template_card") or {}).get("replace_text", "")
+                for e in got
+            ), f"no card update with {card_update!r} in {got}"
+        return got
+
+    def expect_nothing(self) -> None:
+        got = self.new()
+        assert not got, f"{self.user} was not supposed to get anything; got {got}"
