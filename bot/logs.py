@@ -25,7 +25,7 @@ def mask(text: str) -> str:
     return _SECRET_PARAM.sub(r"\1***", text)
 
 
-_STANDARD = set(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime"}
+_STANDARD = set(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime", "color_message"}
 
 
 class JsonFormatter(logging.Formatter):
@@ -65,7 +65,19 @@ def setup_logging(level: str = "INFO", fmt: str = "json") -> None:
     # httpx logs every request URL at INFO; the URL is masked anyway, but it is noise.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
-    for name in ("uvicorn", "uvicorn.error", "uvicorn.access", "rq.worker", "rq.cron", "rq.scheduler"):
+    quiet = logging.DEBUG if level == "DEBUG" else logging.WARNING
+    for name in (
+        "uvicorn",
+        "uvicorn.error",
+        "uvicorn.access",
+        "rq",
+        "rq.worker",
+        "rq.cron",
+        "rq.scheduler",
+        "rq.queue",
+    ):
         lg = logging.getLogger(name)
         lg.handlers[:] = []
         lg.propagate = True
+        if name.startswith("rq") or name == "uvicorn.access":
+            lg.setLevel(quiet)  # a line per job or per request is noise; metrics count them

@@ -1,21 +1,23 @@
 """Redis connections and the RQ queues.
 
 Three queues, in the order workers take them: inbound (what people said), outbound (deliveries) and
-background (sweeps, summaries). An inbound job's id is derived from the message's dedup key and enqueued
-with RQ's atomic `unique` check, so a redelivered callback finds its job already there and is dropped —
-across API replicas, because the check happens in Redis.
+background (sweeps, summaries). An inbound job's id is derived from the message's dedup key, so a redelivered
+callback finds its job already there and is dropped — across API replicas, because the check happens in
+Redis — and the dispatcher's unique inbound log catches whatever slips past (a Redis restart, say).
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from threading import Lock
 
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue, Retry
-from rq.exceptions import DuplicateJobError
+from rq.job import Job
 
 from bot.config import Settings
 from bot.models import Inbound
@@ -47,6 +49,7 @@ def reset_clients() -> None:
         for client in _clients.values():
             client.close()
         _clients.clear()
+        _queues.clear()
 
 
 def queue_names(settings: Settings) -> list[str]:
@@ -54,9 +57,23 @@ def queue_names(settings: Settings) -> list[str]:
     return [f"{base}-inbound", f"{base}-outbound", f"{base}-background"]
 
 
+_queues: dict[tuple[str, str], list[Queue]] = {}
+
+
 def queues(settings: Settings, connection: Redis | None = None) -> list[Queue]:
-    conn = connection or redis_client(settings.redis_url)
-    return [Queue(name, connection=conn) for name in queue_names(settings)]
+    """The three queues. Cached per connection: a Queue remembers the Redis server version, which RQ
+    would otherwise ask for (INFO) on every enqueue."""
+    if connection is not None:
+        return [Queue(name, connection=connection) for name in queue_names(settings)]
+    key = (settings.queue_name, settings.redis_url)
+    with _lock:
+        cached = _queues.get(key)
+    if cached is None:
+        conn = redis_client(settings.redis_url)
+        cached = [Queue(name, connection=conn) for name in queue_names(settings)]
+        with _lock:
+            _queues[key] = cached
+    return cached
 
 
 def inbound_queue(settings: Settings) -> Queue:
@@ -75,28 +92,101 @@ def inbound_job_id(inbound: Inbound) -> str:
     return "in-" + hashlib.sha256(inbound.dedup_key.encode()).hexdigest()[:40]
 
 
-def enqueue_inbound(settings: Settings, inbound: Inbound) -> bool:
-    """Queue a message for the dispatcher. True if queued now, False if it was already queued.
+def enqueue_inbound_batch(settings: Settings, inbounds: list[Inbound]) -> list[bool]:
+    """Queue messages for the dispatcher in two Redis round trips, however many there are.
 
-    Raises QueueUnavailable when Redis cannot take it (the webhook then answers 503 and WeCom retries).
+    Returns, per message, True if it was queued now and False if its job already exists (a redelivery).
+    Raises QueueUnavailable when Redis cannot take them; then none of them may be acknowledged.
+
+    The job id is derived from the message's dedup key, so the job itself is the dedup marker: no
+    separate key that could survive while its job was lost. Two replicas racing on the same message in
+    the same millisecond could both queue it; the dispatcher's unique inbound log makes that harmless.
     """
+    q = inbound_queue(settings)
+    ids = [inbound_job_id(i) for i in inbounds]
     try:
-        inbound_queue(settings).enqueue(
-            "bot.dispatch.handle_inbound",
-            inbound.model_dump(mode="json"),
-            job_id=inbound_job_id(inbound),
-            unique=True,
-            result_ttl=settings.dedup_ttl_seconds,
-            failure_ttl=FAILED_TTL,
-            job_timeout=120,
-            retry=INBOUND_RETRY,
-            description=f"{inbound.platform} {inbound.kind} from {inbound.sender}",
-        )
-    except DuplicateJobError:
-        return False
+        with q.connection.pipeline(transaction=False) as pipe:
+            for job_id in ids:
+                pipe.exists(Job.key_for(job_id))
+            exists = pipe.execute()
+        fresh: list[bool] = []
+        batch = []
+        seen: set[str] = set()
+        for inbound, job_id, known in zip(inbounds, ids, exists, strict=True):
+            if known or job_id in seen:
+                fresh.append(False)
+                continue
+            seen.add(job_id)
+            fresh.append(True)
+            batch.append(
+                Queue.prepare_data(
+                    "bot.dispatch.handle_inbound",
+                    args=(inbound.model_dump(mode="json"),),
+                    job_id=job_id,
+                    result_ttl=settings.dedup_ttl_seconds,
+                    failure_ttl=FAILED_TTL,
+                    timeout=120,
+                    retry=INBOUND_RETRY,
+                    description=f"{inbound.platform} {inbound.kind} from {inbound.sender}",
+                )
+            )
+        if batch:
+            q.enqueue_many(batch)
     except RedisError as exc:
         raise QueueUnavailable(str(exc)) from exc
-    return True
+    return fresh
+
+
+def enqueue_inbound(settings: Settings, inbound: Inbound) -> bool:
+    return enqueue_inbound_batch(settings, [inbound])[0]
+
+
+class InboundBatcher:
+    """Joins the messages of concurrent webhook requests into one enqueue, run on one thread.
+
+    Under load, requests arriving while a batch is in Redis wait for the next one, so the round trips
+    and the thread hand-off are paid once per batch instead of once per request; alone, a request is
+    queued at once. A request is answered only when its batch is in Redis.
+    """
+
+    def __init__(self, settings: Settings, max_batch: int = 200) -> None:
+        self.settings = settings
+        self.max_batch = max_batch
+        self._pending: list[tuple[Inbound, asyncio.Future[bool]]] = []
+        self._busy = False
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="enqueue")
+
+    async def submit(self, inbound: Inbound) -> bool:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[bool] = loop.create_future()
+        self._pending.append((inbound, future))
+        if not self._busy:
+            self._busy = True
+            loop.call_soon(self._flush, loop)  # let requests already read in this loop turn join
+        return await future
+
+    def _flush(self, loop: asyncio.AbstractEventLoop) -> None:
+        batch, self._pending = self._pending[: self.max_batch], self._pending[self.max_batch :]
+        work = loop.run_in_executor(
+            self._executor, enqueue_inbound_batch, self.settings, [inbound for inbound, _ in batch]
+        )
+        work.add_done_callback(lambda done: self._settle(loop, batch, done))
+
+    def _settle(
+        self, loop: asyncio.AbstractEventLoop, batch: list[tuple[Inbound, asyncio.Future[bool]]], done: asyncio.Future
+    ) -> None:
+        error = done.exception()
+        for index, (_, future) in enumerate(batch):
+            if future.done():
+                continue
+            if error is not None:
+                future.set_exception(error)
+            else:
+                future.set_result(done.result()[index])
+        if self._pending:
+            self._flush(loop)
+        else:
+            self._busy = False
 
 
 def enqueue_delivery(settings: Settings, outbox_ids: list[int], delay: float | None = None) -> None:

@@ -119,6 +119,22 @@ def sim_credentials() -> dict[str, str]:
     return values
 
 
+def wait_healthy(url: str, children: list[tuple[str, subprocess.Popen[bytes]]], timeout: float = 60) -> bool:
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any(proc.poll() is not None for _, proc in children):
+            return False
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return True
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    return False
+
+
 def run_all(*, demo: bool, sim: bool | None, host: str | None, port: int | None, workers: int | None) -> int:
     env = dict(os.environ)
     try:
@@ -193,11 +209,13 @@ def run_all(*, demo: bool, sim: bool | None, host: str | None, port: int | None,
         children.append((name, subprocess.Popen(cmd, env=env, start_new_session=True)))
 
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
-    console.print("\n[bold green]村务助手 cadrebot is running[/bold green]  (Ctrl-C stops everything)")
-    console.print(f"  webhook    http://{shown}:{port}/wecom/callback")
-    if sim:
-        console.print(f"  [bold]simulator  http://{shown}:{port}/sim[/bold]")
-    console.print(f"  health     http://{shown}:{port}/healthz   metrics http://{shown}:{port}/metrics\n")
+    if wait_healthy(f"http://{shown}:{port}/healthz", children):
+        console.print("\n[bold green]村务助手 cadrebot is running[/bold green]  (Ctrl-C stops everything)")
+        console.print(f"  webhook    http://{shown}:{port}/wecom/callback")
+        if sim:
+            console.print(f"  [bold]simulator  http://{shown}:{port}/sim[/bold]")
+        console.print(f"  health     http://{shown}:{port}/healthz")
+        console.print(f"  metrics    http://{shown}:{port}/metrics\n")
 
     code = 0
     try:

@@ -31,4 +31,6 @@ def make_worker(settings: Settings, name: str | None = None) -> SimpleWorker:
 def run_worker(settings: Settings, *, burst: bool = False, name: str | None = None) -> bool:
     worker = make_worker(settings, name)
     log.info("worker started", extra={"queues": [q.name for q in worker.queues], "worker": worker.name})
-    return worker.work(burst=burst, with_scheduler=True, logging_level=settings.log_level)
+    # RQ logs every job at INFO; our own logs say what matters, so RQ speaks up only for problems.
+    rq_level = "DEBUG" if settings.log_level == "DEBUG" else "WARNING"
+    return worker.work(burst=burst, with_scheduler=True, logging_level=rq_level)

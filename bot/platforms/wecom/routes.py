@@ -12,7 +12,6 @@ import logging
 import time
 
 from fastapi import APIRouter, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from bot import metrics
@@ -24,7 +23,7 @@ from bot.platforms.wecom.crypto import (
     WeComCryptoError,
     WXBizMsgCrypt,
 )
-from bot.queue import QueueUnavailable, enqueue_inbound
+from bot.queue import InboundBatcher, QueueUnavailable
 
 log = logging.getLogger("cadrebot.wecom")
 PATH = "/wecom/callback"
@@ -70,6 +69,7 @@ def build_router(settings: Settings) -> APIRouter:
             settings.wecom_corp_id,
         )
     window = settings.callback_window_seconds
+    batcher = InboundBatcher(settings)
 
     def fresh(timestamp: str) -> bool:
         return timestamp.isdigit() and abs(time.time() - int(timestamp)) <= window
@@ -144,7 +144,7 @@ def build_router(settings: Settings) -> APIRouter:
             return Response(status_code=200)
 
         try:
-            queued = await run_in_threadpool(enqueue_inbound, settings, inbound)
+            queued = await batcher.submit(inbound)
         except QueueUnavailable as exc:
             log.error("queue unavailable; asking WeCom to retry", extra={"error": str(exc)})
             outcome("unavailable", 503)

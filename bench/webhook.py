@@ -1,0 +1,121 @@
+"""Benchmark the full WeCom callback path — timestamp check, envelope parse, signature, AES decrypt,
+message parse, RQ enqueue with the unique-id check, ack — against a bare endpoint that only reads the
+body, with the same uvicorn settings and the same client, on this machine.
+
+    python bench/webhook.py [--requests 20000] [--concurrency 32] [--rate 500]
+
+Prints throughput (closed loop) and latency at a fixed request rate (open loop), and last:
+    webhook: full=R1 rps bare=R2 rps ratio=X p99_ms=Y      (p99 at --rate on the full path)
+Needs Redis (CADREBOT_BENCH_REDIS_URL, default redis://127.0.0.1:6379/14, which it flushes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import secrets
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from redis import Redis
+
+from bench.common import (
+    AES_KEY,
+    AGENT_ID,
+    CORP_ID,
+    TOKEN,
+    bench_env,
+    closed_loop,
+    free_port,
+    open_loop,
+    server,
+    temp_database,
+    uvicorn_cmd,
+)
+from bot.sim.callbacks import CallbackFactory
+
+MESSAGES = [
+    "今天巡查3组，河道垃圾一处，已清理",
+    "今天上午开了支委会，应到5人实到5人",
+    "收到",
+    "帮助",
+    "今天去李家村走访了5户，协调用水纠纷",
+]
+
+
+def make_callbacks(n: int) -> list[tuple[dict[str, str], bytes]]:
+    factory = CallbackFactory(TOKEN, AES_KEY, CORP_ID, AGENT_ID)
+    out = []
+    for i in range(n):
+        plain = factory.text(f"user{i % 500}", MESSAGES[i % len(MESSAGES)], msg_id=str(secrets.randbits(63)))
+        cb = factory.envelope(plain)
+        out.append((cb.params, cb.body))
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--requests", type=int, default=20_000, help="requests per closed-loop run")
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--rate", type=float, default=500.0, help="requests per second for the latency run")
+    parser.add_argument("--seconds", type=float, default=10.0, help="length of the fixed-rate run")
+    args = parser.parse_args()
+
+    redis_url = os.environ.get("CADREBOT_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+    redis = Redis.from_url(redis_url)
+    redis.flushdb()
+
+    rate_n = int(args.rate * args.seconds)
+    print(f"making {args.requests * 2 + rate_n * 2 + 1000} signed, encrypted callbacks …", flush=True)
+    warm = make_callbacks(1000)
+    full_batch, bare_batch = make_callbacks(args.requests), make_callbacks(args.requests)
+    full_rate, bare_rate = make_callbacks(rate_n), make_callbacks(rate_n)
+    results = {}
+
+    with temp_database() as db:
+        env = bench_env(redis_url, db)
+        full_port, bare_port = free_port(), free_port()
+        from bot.store.migrate import upgrade
+
+        upgrade(db)
+        with (
+            server(uvicorn_cmd("bot.app:app_from_env", full_port, factory=True), env, full_port),
+            server(uvicorn_cmd("bench.bare_app:app", bare_port), env, bare_port),
+        ):
+            full, bare = f"http://127.0.0.1:{full_port}", f"http://127.0.0.1:{bare_port}"
+            asyncio.run(closed_loop(full, warm[:500], 16, "warm-up"))
+            asyncio.run(closed_loop(bare, warm[500:], 16, "warm-up"))
+            time.sleep(0.5)
+            results["full"] = asyncio.run(closed_loop(full, full_batch, args.concurrency, "full path (closed loop)"))
+            results["bare"] = asyncio.run(
+                closed_loop(bare, bare_batch, args.concurrency, "bare endpoint (closed loop)")
+            )
+            results["full_rate"] = asyncio.run(open_loop(full, full_rate, args.rate, f"full path @ {args.rate:.0f}/s"))
+            results["bare_rate"] = asyncio.run(
+                open_loop(bare, bare_rate, args.rate, f"bare endpoint @ {args.rate:.0f}/s")
+            )
+
+    queued = redis.llen("rq:queue:cadrebot-bench-inbound")
+    expected = 500 + args.requests + rate_n
+    print(f"\nmachine: {os.cpu_count()} cores; server: 1 uvicorn process; client: asyncio keep-alive, same machine")
+    print(f"concurrency {args.concurrency} (closed loop), {args.rate:.0f} req/s for {args.seconds:.0f} s (open loop)\n")
+    for r in results.values():
+        print(r.line())
+    print(f"\njobs queued by the full path: {queued} of {expected} callbacks (each a distinct message)")
+    redis.flushdb()
+    full, bare = results["full"], results["bare"]
+    ratio = full.rps / bare.rps if bare.rps else 0
+    print(
+        f"webhook: full={full.rps:.0f} rps bare={bare.rps:.0f} rps ratio={ratio:.2f} "
+        f"p99_ms={results['full_rate'].pct(99):.1f}"
+    )
+    if queued != expected or full.errors or results["full_rate"].errors:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

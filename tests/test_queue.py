@@ -1,0 +1,66 @@
+"""Queuing inbound messages: the job is the dedup marker, and the batcher answers each request only
+when its batch is in Redis."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from redis import Redis
+
+from bot.platforms.wecom.wire import parse
+from bot.queue import InboundBatcher, QueueUnavailable, enqueue_inbound, enqueue_inbound_batch
+from bot.sim.callbacks import CallbackFactory
+
+from conftest import REDIS_URL
+
+
+@pytest.fixture
+def settings(make_settings, redis: Redis):  # type: ignore[no-untyped-def]
+    return make_settings()
+
+
+def message(factory: CallbackFactory, msg_id: str, user: str = "wangxh"):  # type: ignore[no-untyped-def]
+    return parse(factory.text(user, "帮助", msg_id=msg_id, create_time=1_800_000_000).encode())
+
+
+def test_a_redelivery_finds_its_job(settings, factory, redis) -> None:  # type: ignore[no-untyped-def]
+    first = message(factory, "1")
+    assert enqueue_inbound(settings, first) is True
+    assert enqueue_inbound(settings, message(factory, "1")) is False
+    assert enqueue_inbound(settings, message(factory, "1", user="zhangwei")) is True  # same MsgId, other sender
+    assert redis.llen("rq:queue:cadrebot-test-inbound") == 2
+
+
+def test_a_batch_with_the_same_message_twice(settings, factory, redis) -> None:  # type: ignore[no-untyped-def]
+    batch = [message(factory, "7"), message(factory, "8"), message(factory, "7")]
+    assert enqueue_inbound_batch(settings, batch) == [True, True, False]
+    assert redis.llen("rq:queue:cadrebot-test-inbound") == 2
+
+
+def test_the_batcher_under_concurrent_requests(settings, factory, redis) -> None:  # type: ignore[no-untyped-def]
+    messages = [message(factory, str(i)) for i in range(300)] + [message(factory, "5")] * 3
+
+    async def burst() -> list[bool]:
+        batcher = InboundBatcher(settings, max_batch=64)
+        return await asyncio.gather(*(batcher.submit(m) for m in messages))
+
+    results = asyncio.run(burst())
+    assert results.count(True) == 300 and results.count(False) == 3
+    assert redis.llen("rq:queue:cadrebot-test-inbound") == 300
+
+
+def test_the_batcher_fails_every_request_of_a_batch_redis_refused(make_settings, factory) -> None:  # type: ignore[no-untyped-def]
+    from conftest import free_port
+
+    settings = make_settings(REDIS_URL=f"redis://127.0.0.1:{free_port()}/0")
+
+    async def burst() -> list[object]:
+        batcher = InboundBatcher(settings)
+        return await asyncio.gather(
+            *(batcher.submit(message(factory, str(i))) for i in range(5)), return_exceptions=True
+        )
+
+    results = asyncio.run(burst())
+    assert all(isinstance(r, QueueUnavailable) for r in results)
+    assert REDIS_URL not in settings.redis_url
