@@ -113,6 +113,16 @@ class MarkdownReply(BaseModel):
     text: str
 
 
+class NoticeReply(BaseModel):
+    """A short notice with a link (WeCom: textcard). Shown in the WeChat 微工作台 too, unlike cards."""
+
+    kind: Literal["notice"] = "notice"
+    title: str
+    text: str
+    url: str | None = None
+    button: str = "详情"
+
+
 class CardReply(BaseModel):
     kind: Literal["card"] = "card"
     card: Card
@@ -126,7 +136,7 @@ class CardUpdate(BaseModel):
     response_code: str | None = None
 
 
-Reply = Annotated[TextReply | MarkdownReply | CardReply | CardUpdate, Field(discriminator="kind")]
+Reply = Annotated[TextReply | MarkdownReply | NoticeReply | CardReply | CardUpdate, Field(discriminator="kind")]
 
 
 class Outgoing(BaseModel):

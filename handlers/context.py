@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from bot.models import Actor, CardReply, CardUpdate, Inbound, MarkdownReply, Outgoing, TextReply
+from bot.models import Actor, CardReply, CardUpdate, Inbound, MarkdownReply, NoticeReply, Outgoing, TextReply
 from cards.model import Card
 
 
@@ -35,6 +35,9 @@ class Context:
 
     def markdown(self, text: str) -> None:
         self.out.append(Outgoing(reply=MarkdownReply(text=text)))
+
+    def notice(self, title: str, text: str, url: str | None = None) -> None:
+        self.out.append(Outgoing(reply=NoticeReply(title=title, text=text, url=url)))
 
     def card(self, card: Card) -> None:
         self.out.append(Outgoing(reply=CardReply(card=card)))

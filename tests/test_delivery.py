@@ -160,3 +160,57 @@ def test_delivering_twice_sends_once(server, fake) -> None:  # type: ignore[no-u
 def test_recipient_outside_the_visible_range(server, fake) -> None:  # type: ignore[no-untyped-def]
     assert deliver(queue_texts(server.settings, "nobody-here", ["x"])) == {"failed": 1}
     assert "81013" in rows(server.settings)[0].last_error
+
+
+def test_a_token_wecom_no_longer_knows_is_replaced(server, fake) -> None:  # type: ignore[no-untyped-def]
+    client = WeComSender.shared(server.settings).client
+    fake.redis.set(client.token_key, "revoked-token", ex=3600)  # 40014 invalid access_token
+    assert deliver(queue_texts(server.settings, "wangxh", ["换了令牌"])) == {"delivered": 1}
+    assert fake.redis.get(client.token_key).decode() != "revoked-token"
+
+
+def test_one_refresh_for_many_concurrent_senders(server, fake) -> None:  # type: ignore[no-untyped-def]
+    from concurrent.futures import ThreadPoolExecutor
+
+    from bot.platforms.wecom.client import WeComClient
+
+    fake.set_fault("gettoken", 1, delay=0.5)  # a slow gettoken makes the stampede likely
+    clients = [
+        WeComClient(
+            corp_id=server.settings.wecom_corp_id,
+            agent_id=server.settings.wecom_agent_id,
+            secret=server.settings.wecom_secret.get_secret_value(),
+            api_base=server.settings.wecom_api_base,
+            redis=redis_client(server.settings.redis_url),
+        )
+        for _ in range(12)
+    ]
+    with ThreadPoolExecutor(12) as pool:
+        tokens = list(pool.map(lambda c: c.token(), clients))
+    assert len(set(tokens)) == 1
+    assert int(fake.redis.get("sim:wecom:stats:gettoken")) == 1
+
+
+def test_notice_goes_out_as_a_textcard(server, fake) -> None:  # type: ignore[no-untyped-def]
+    from bot.models import NoticeReply
+
+    with session_scope(get_engine(server.settings.database_url)) as s:
+        row = Outbox(
+            platform="wecom",
+            recipient="wangxh",
+            kind="notice",
+            status="pending",
+            created_at=datetime.now(UTC),
+            payload=NoticeReply(
+                title="通知", text="明天上午9点到村委会开会 & 带上笔记本\n" + "请准时" * 200
+            ).model_dump(),
+        )
+        s.add(row)
+        s.flush()
+        ids = [row.id]
+    assert deliver(ids) == {"delivered": 1}
+    card = fake.inbox("wangxh")[0]["textcard"]
+    assert card["title"] == "通知" and card["btntxt"] == "详情"
+    assert card["description"].startswith('<div class="normal">明天上午9点到村委会开会 &amp; 带上笔记本<br>')
+    assert len(card["description"].encode()) <= 512
+    assert card["url"] == server.settings.public_url

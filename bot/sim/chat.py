@@ -7,7 +7,9 @@ path WeCom does. What the bot sends comes back from the fake API's record.
 
 from __future__ import annotations
 
+import html
 import json
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -146,6 +148,17 @@ def build_timeline(fake: FakeWeCom, user: str) -> list[dict[str, Any]]:
         msgtype = entry.get("msgtype")
         if msgtype in ("text", "markdown"):
             items.append({"from": "bot", "type": msgtype, "text": entry.get("content", ""), "at": entry["at"]})
+        elif msgtype == "textcard":
+            card = entry.get("textcard") or {}
+            text = re.sub(r"<[^>]+>", "\n", card.get("description", "")).strip()
+            items.append(
+                {
+                    "from": "bot",
+                    "type": "text",
+                    "text": f"【{card.get('title', '')}】\n{html.unescape(text)}",
+                    "at": entry["at"],
+                }
+            )
         elif msgtype == "template_card":
             items.append(
                 {

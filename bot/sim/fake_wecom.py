@@ -205,7 +205,12 @@ class FakeWeCom:
             entry["template_card"] = card
             entry["task_id"] = card.get("task_id")
         elif msgtype == "textcard":
-            entry["textcard"] = body.get("textcard")
+            card = body.get("textcard") or {}
+            if not card.get("title") or not card.get("description") or not card.get("url"):
+                return err(40058, "textcard title, description and url are required")
+            if len(card["title"].encode()) > 128 or len(card["description"].encode()) > 512:
+                return err(45002, "textcard too long")
+            entry["textcard"] = card
         else:
             entry["payload"] = body.get(msgtype)
 

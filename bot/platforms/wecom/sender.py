@@ -7,12 +7,13 @@ send asks WeCom's own duplicate check to drop an identical request repeated by a
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from threading import Lock
 from typing import Any, ClassVar
 
 from bot.config import Settings
-from bot.models import CardReply, CardUpdate, MarkdownReply, TextReply
+from bot.models import CardReply, CardUpdate, MarkdownReply, NoticeReply, TextReply
 from bot.platforms.base import OutboundMessage, Permanent, SendResult
 from bot.platforms.wecom.client import WeComClient
 from bot.queue import redis_client
@@ -20,6 +21,30 @@ from bot.text import split_utf8
 from cards.render import render
 
 TEXT_LIMIT = 2048
+WECOM_HOME = "https://work.weixin.qq.com"
+
+
+def _clip_bytes(text: str, limit: int) -> str:
+    raw = text.encode()
+    return text if len(raw) <= limit else raw[: limit - 3].decode(errors="ignore") + "…"
+
+
+def textcard(reply: NoticeReply, link: str | None) -> dict[str, str]:
+    """WeCom textcard: title ≤ 128 bytes, description ≤ 512 bytes of simple HTML, btntxt ≤ 4 characters."""
+    limit = 480
+    while True:
+        description = (
+            '<div class="normal">' + html.escape(_clip_bytes(reply.text, limit)).replace("\n", "<br>") + "</div>"
+        )
+        if len(description.encode()) <= 512:
+            break
+        limit -= 40
+    return {
+        "title": _clip_bytes(reply.title, 128),
+        "description": description,
+        "url": reply.url or link or WECOM_HOME,
+        "btntxt": reply.button[:4],
+    }
 
 
 class WeComSender:
@@ -86,6 +111,14 @@ class WeComSender:
                 msgid = data.get("msgid")
                 progress(index + 1)
             return SendResult(msgid=msgid)
+        if isinstance(reply, NoticeReply):
+            pace()
+            data = self.client.send_message(
+                {"touser": user, "msgtype": "textcard", "textcard": textcard(reply, self.link), **self._dedup()}
+            )
+            self._check_recipient(data, user)
+            progress(1)
+            return SendResult(msgid=data.get("msgid"))
         if isinstance(reply, CardReply):
             pace()
             card = render("wecom", reply.card, link=self.link)
