@@ -143,6 +143,16 @@ def test_url_verification_refusals(http: httpx.Client, factory: CallbackFactory)
 # -- Redis stopped ----------------------------------------------------------------------------------------
 
 
+def wait_for_redis(client: Redis) -> None:
+    for _ in range(100):
+        try:
+            client.ping()
+            return
+        except Exception:
+            time.sleep(0.05)
+    raise AssertionError("redis-server did not start")
+
+
 @pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs redis-server to stop and start")
 def test_redis_stopped_means_503_and_recovery_after(make_settings, roster, factory: CallbackFactory, tmp_path) -> None:  # type: ignore[no-untyped-def]
     port = free_port()
@@ -163,12 +173,7 @@ def test_redis_stopped_means_503_and_recovery_after(make_settings, roster, facto
     url = f"redis://127.0.0.1:{port}/0"
     try:
         client = Redis.from_url(url)
-        for _ in range(100):
-            try:
-                client.ping()
-                break
-            except Exception:
-                time.sleep(0.05)
+        wait_for_redis(client)
         web_port = free_port()
         settings = make_settings(REDIS_URL=url, WECOM_API_BASE=f"http://127.0.0.1:{web_port}/sim/wecom")
         with LiveServer(settings, web_port) as live, httpx.Client(base_url=live.url, timeout=10) as http:
@@ -183,12 +188,7 @@ def test_redis_stopped_means_503_and_recovery_after(make_settings, roster, facto
             assert http.get("/healthz").status_code == 503
 
             proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            for _ in range(100):
-                try:
-                    client.ping()
-                    break
-                except Exception:
-                    time.sleep(0.05)
+            wait_for_redis(client)
             # WeCom retries the refused callback: now it is taken.
             r = http.post("/wecom/callback", params=second.params, content=second.body)
             assert r.status_code == 200

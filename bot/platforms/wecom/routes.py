@@ -79,18 +79,26 @@ def build_router(settings: Settings) -> APIRouter:
         if status >= 400:
             log.warning("wecom callback refused", extra={"result": result, "status": status})
 
+    def query(request: Request, names: tuple[str, ...]) -> tuple[list[str], Response | None]:
+        """The required query parameters, or the refusal to answer with (not configured, missing, stale)."""
+        if crypto is None:
+            return [], problem(503, "not_configured", "WeCom callback settings are missing")
+        values = [request.query_params.get(k) or "" for k in names]
+        if not all(values):
+            outcome("missing_params", 400)
+            return [], problem(400, "missing_params", f"{', '.join(names)} are required")
+        if not fresh(values[1]):
+            outcome("stale", 403)
+            return [], problem(403, "stale_timestamp", f"timestamp is more than {window}s from now")
+        return values, None
+
     @router.get(PATH, response_class=PlainTextResponse)
     def verify_url(request: Request) -> Response:
-        if crypto is None:
-            return problem(503, "not_configured", "WeCom callback settings are missing")
-        q = request.query_params
-        sig, ts, nonce, echostr = (q.get(k) for k in ("msg_signature", "timestamp", "nonce", "echostr"))
-        if not (sig and ts and nonce and echostr):
-            outcome("missing_params", 400)
-            return problem(400, "missing_params", "msg_signature, timestamp, nonce and echostr are required")
-        if not fresh(ts):
-            outcome("stale", 403)
-            return problem(403, "stale_timestamp", f"timestamp is more than {window}s from now")
+        values, refusal = query(request, ("msg_signature", "timestamp", "nonce", "echostr"))
+        if refusal is not None:
+            return refusal
+        assert crypto is not None
+        sig, ts, nonce, echostr = values
         try:
             try:
                 plain = crypto.verify_url(sig, ts, nonce, echostr)
@@ -109,16 +117,11 @@ def build_router(settings: Settings) -> APIRouter:
     @router.post(PATH)
     async def receive(request: Request) -> Response:
         started = time.perf_counter()
-        if crypto is None:
-            return problem(503, "not_configured", "WeCom callback settings are missing")
-        q = request.query_params
-        sig, ts, nonce = (q.get(k) for k in ("msg_signature", "timestamp", "nonce"))
-        if not (sig and ts and nonce):
-            outcome("missing_params", 400)
-            return problem(400, "missing_params", "msg_signature, timestamp and nonce are required")
-        if not fresh(ts):
-            outcome("stale", 403)
-            return problem(403, "stale_timestamp", f"timestamp is more than {window}s from now")
+        values, refusal = query(request, ("msg_signature", "timestamp", "nonce"))
+        if refusal is not None:
+            return refusal
+        assert crypto is not None
+        sig, ts, nonce = values
         try:
             body = await read_capped(request, settings.max_body_bytes)
         except BodyTooLarge:
