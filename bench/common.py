@@ -137,6 +137,7 @@ class Connection:
         self.writer: asyncio.StreamWriter | None = None
 
     async def post(self, target: str, body: bytes) -> int:
+        reused = self.writer is not None
         if self.writer is None:
             self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
         assert self.reader is not None
@@ -147,7 +148,10 @@ class Connection:
         self.writer.write(head + body)
         status_line = await self.reader.readline()
         if not status_line:
+            self.writer.close()
             self.writer = None
+            if reused:  # the server closed an idle keep-alive connection: resend on a new one, as browsers do
+                return await self.post(target, body)
             raise ConnectionError("closed")
         status = int(status_line.split()[1])
         length = 0
@@ -212,17 +216,21 @@ async def open_loop(url: str, requests: list[tuple[dict[str, str], bytes]], rate
     latencies: list[float] = []
     errors = 0
     idle: list[Connection] = []
+    kinds: dict[str, int] = {}
     prepared = [(target(p), b) for p, b in requests]
 
     async def one(path: str, body: bytes, due: float) -> None:
         nonlocal errors
         conn = idle.pop() if idle else Connection(host, int(port))
         try:
-            if await conn.post(path, body) != 200:
+            status = await conn.post(path, body)
+            if status != 200:
                 errors += 1
+                kinds[str(status)] = kinds.get(str(status), 0) + 1
             idle.append(conn)
-        except (OSError, ConnectionError, ValueError, IndexError):
+        except (OSError, ConnectionError, ValueError, IndexError) as exc:
             errors += 1
+            kinds[type(exc).__name__] = kinds.get(type(exc).__name__, 0) + 1
             conn.close()
         latencies.append((time.perf_counter() - due) * 1000)
 
@@ -238,4 +246,6 @@ async def open_loop(url: str, requests: list[tuple[dict[str, str], bytes]], rate
     elapsed = time.perf_counter() - began
     for conn in idle:
         conn.close()
+    if kinds:
+        print(f"  {name}: errors {kinds}")
     return Result(name, len(latencies), errors, elapsed, latencies)

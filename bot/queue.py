@@ -121,7 +121,7 @@ def enqueue_inbound_batch(settings: Settings, inbounds: list[Inbound]) -> list[b
             batch.append(
                 Queue.prepare_data(
                     "bot.dispatch.handle_inbound",
-                    args=(inbound.model_dump(mode="json"),),
+                    args=(inbound.model_dump(mode="json", exclude_none=True),),
                     job_id=job_id,
                     result_ttl=settings.dedup_ttl_seconds,
                     failure_ttl=FAILED_TTL,
