@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-import handlers
+import handlers.registry
 from bot import metrics
 from bot.config import Settings, get_settings
 from bot.models import Actor, CardReply, CardUpdate, Inbound, Kind, Outgoing, TextReply
@@ -29,8 +29,11 @@ from bot.roles import Role
 from bot.store.db import get_engine, session_scope
 from bot.store.tables import AuditLog, CardRecord, InboundLog, Outbox, Person, PersonRole
 from cards.model import Card
+from handlers.context import Context
+from handlers.nlu import understand
 
 log = logging.getLogger("cadrebot.dispatch")
+handlers.registry.load()
 
 STRANGER_REPLY = "您好，您还不在村务助手的名册中，暂时无法使用。已通知管理员为您开通，请稍候。"
 FAILURE_REPLY = "抱歉，处理您的消息时出了问题，已记录。请稍后再试，或联系管理员。"
@@ -43,9 +46,17 @@ def dedup_hash(inbound: Inbound) -> str:
     return hashlib.sha256(inbound.dedup_key.encode()).hexdigest()
 
 
-def route_key(inbound: Inbound) -> str:
+# Intents whose readings are decided by clear rules: no point asking "did you mean…" for these.
+NEVER_CLARIFY = {"help", "ack", "other", "cancel"}
+
+
+def route_key(ctx: Context) -> str:
+    inbound = ctx.inbound
     if inbound.kind == Kind.TEXT or (inbound.kind == Kind.VOICE and inbound.text):
-        return handlers.classify(inbound.text or "")
+        ctx.understood = understand(inbound.text or "", ctx.local_now)
+        if ctx.understood.sure or ctx.understood.intent in NEVER_CLARIFY:
+            return ctx.understood.intent
+        return "clarify"
     if inbound.kind == Kind.EVENT and inbound.event:
         return f"event:{inbound.event.name}"
     if inbound.kind == Kind.CARD_ACTION:
@@ -215,15 +226,15 @@ def process(session: Session, settings: Settings, inbound: Inbound, key: str) ->
 
     entry.person_id = person.id
     tz = ZoneInfo(settings.timezone)
-    ctx = handlers.Context(
+    ctx = Context(
         actor=actor_of(person, inbound.platform, inbound.sender), inbound=inbound, session=session, now=now, tz=tz
     )
-    key_ = route_key(inbound)
+    key_ = route_key(ctx)
     if key_ == "card":
         card_tapped(ctx)
     else:
         ctx.intent = key_
-        handler = handlers.handler_for(key_)
+        handler = handlers.registry.handler_for(key_)
         if handler is not None:
             handler(ctx)
     entry.intent = ctx.intent
@@ -231,7 +242,7 @@ def process(session: Session, settings: Settings, inbound: Inbound, key: str) ->
     return "processed", write_outbox(session, inbound, entry.id, person, ctx.out, now)
 
 
-def card_tapped(ctx: handlers.Context) -> None:
+def card_tapped(ctx: Context) -> None:
     action = ctx.inbound.card_action
     assert action is not None
     record = ctx.session.get(CardRecord, action.task_id)
@@ -255,7 +266,7 @@ def card_tapped(ctx: handlers.Context) -> None:
     if record.state != "open":
         ctx.reply(CARD_DONE)
         return
-    handler = handlers.handler_for(f"card:{record.flow}")
+    handler = handlers.registry.handler_for(f"card:{record.flow}")
     if handler is None:
         ctx.reply(CARD_GONE)
         return

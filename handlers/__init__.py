@@ -1,8 +1,5 @@
-"""Understanding and doing: one module per intent. Importing this package registers every handler."""
+"""Understanding and doing: `handlers.nlu` reads a message, one module per intent acts on it.
 
-from handlers import fallback, help, media, welcome  # noqa: F401  (registration by import)
-from handlers.context import Context
-from handlers.intents import classify
-from handlers.registry import handler_for, handles, registered
-
-__all__ = ["Context", "classify", "handler_for", "handles", "registered"]
+Importing this package is cheap on purpose (`cadrebot parse` only needs the understanding); the
+dispatcher calls `handlers.registry.load()` to register every flow.
+"""

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from bot.models import Actor, CardReply, CardUpdate, Inbound, MarkdownReply, NoticeReply, Outgoing, TextReply
 from cards.model import Card
+from handlers.nlu import Understood
 
 
 @dataclass
@@ -25,6 +26,7 @@ class Context:
     tz: ZoneInfo
     out: list[Outgoing] = field(default_factory=list)
     intent: str | None = None
+    understood: Understood | None = None  # set for text messages
 
     @property
     def local_now(self) -> datetime:

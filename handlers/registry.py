@@ -28,3 +28,24 @@ def handler_for(key: str) -> Handler | None:
 
 def registered() -> list[str]:
     return sorted(_HANDLERS)
+
+
+FLOWS = (
+    "handlers.help",
+    "handlers.welcome",
+    "handlers.media",
+    "handlers.chat",
+    "handlers.clarify",
+    "handlers.reports",
+    "handlers.ask",
+    "handlers.cancel",
+    "handlers.broadcast",
+)
+
+
+def load() -> None:
+    """Import every flow module, which registers its handlers."""
+    import importlib
+
+    for module in FLOWS:
+        importlib.import_module(module)

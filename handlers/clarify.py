@@ -1,0 +1,77 @@
+"""When the bot is not sure what a message is, it asks instead of guessing: a card with the two or three
+likeliest readings. The tap re-reads the same message as the chosen intent."""
+
+from __future__ import annotations
+
+from cards.model import Button, Card
+from handlers.context import Context
+from handlers.describe import INTENT_LABELS
+from handlers.nlu import Understood
+from handlers.nlu.fields import fields_for
+from handlers.nlu.normalize import normalize
+from handlers.registry import handler_for, handles
+
+ACTIONABLE = ("patrol", "meeting", "leave", "trip", "task_progress", "ask", "broadcast", "cancel")
+
+
+def readings(u: Understood, limit: int = 3) -> list[str]:
+    ranked = [intent for intent, score in u.ranking if intent in ACTIONABLE and score > 0]
+    if u.intent in ACTIONABLE and u.intent not in ranked:
+        ranked.insert(0, u.intent)
+    return ranked[:limit]
+
+
+@handles("clarify")
+def ask_which(ctx: Context) -> None:
+    u = ctx.understood
+    assert u is not None
+    options = readings(u)
+    if not options:
+        handler = handler_for("other")
+        if handler:
+            handler(ctx)
+        return
+    snippet = u.text if len(u.text) <= 30 else u.text[:29] + "…"
+    ctx.card(
+        Card(
+            flow="clarify",
+            title="您是想办哪件事？",
+            description=f"「{snippet}」",
+            buttons=[Button(key=f"as:{intent}", text=INTENT_LABELS[intent]) for intent in options]
+            + [Button(key="as:none", text="都不是", style="default")],
+            data={"text": u.text},
+        )
+    )
+
+
+@handles("card:clarify")
+def chosen(ctx: Context) -> None:
+    from bot.store.tables import CardRecord
+
+    action = ctx.inbound.card_action
+    assert action is not None
+    record = ctx.session.get(CardRecord, action.task_id)
+    text = (record.card.get("data") or {}).get("text", "") if record else ""
+    intent = action.key.removeprefix("as:")
+    card = Card.model_validate(record.card) if record else None
+    if intent == "none" or intent not in ACTIONABLE:
+        if card:
+            ctx.update_card(card.finished("已取消"))
+        ctx.reply("好的。您可以换个说法再发一次，或发送「帮助」查看示例。")
+        return
+    if card:
+        ctx.update_card(card.finished(f"按「{INTENT_LABELS[intent]}」办理"))
+    fields = fields_for(intent, normalize(text), text, ctx.local_now)
+    ctx.understood = Understood(
+        text=text,
+        normalized=normalize(text),
+        intent=intent,
+        fields=fields,
+        confidence=1.0,
+        ranking=[(intent, 1.0)],
+        reasons=["chosen by the sender"],
+    )
+    ctx.intent = intent
+    handler = handler_for(intent)
+    if handler:
+        handler(ctx)

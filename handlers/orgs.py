@@ -1,0 +1,42 @@
+"""The sender's place in the organisation tree, for quick choices: their grids, their township's villages."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.roles import OrgKind
+from bot.store.tables import Org
+
+
+def ancestor(session: Session, org_id: int, kind: OrgKind) -> Org | None:
+    org = session.get(Org, org_id)
+    while org is not None and org.kind != kind.value:
+        org = org.parent
+    return org
+
+
+def under(session: Session, org: Org, kind: OrgKind, limit: int = 10) -> list[Org]:
+    return list(
+        session.scalars(
+            select(Org).where(Org.path.like(org.path + "/%"), Org.kind == kind.value).order_by(Org.path).limit(limit)
+        )
+    )
+
+
+def my_grids(session: Session, org_id: int) -> list[str]:
+    """A grid member's own grid, or the grids of the village the sender belongs to."""
+    org = session.get(Org, org_id)
+    if org is not None and org.kind == OrgKind.GRID.value:
+        return [org.name]
+    village = ancestor(session, org_id, OrgKind.VILLAGE)
+    return [g.name for g in under(session, village, OrgKind.GRID)] if village else []
+
+
+def my_villages(session: Session, org_id: int) -> list[str]:
+    """The villages of the sender's township (a township cadre's round), or their own village."""
+    township = ancestor(session, org_id, OrgKind.TOWNSHIP)
+    if township is not None:
+        return [v.name for v in under(session, township, OrgKind.VILLAGE)]
+    village = ancestor(session, org_id, OrgKind.VILLAGE)
+    return [village.name] if village else []
