@@ -179,6 +179,8 @@ def report_evidence(text: str, ev: Evidence, future: bool = False) -> None:
         r"工作|任务|项目|进度|推进", text
     ):
         ev.add("task_progress", 1.5, f"status '{m.group(0)}'")
+    if categories and ev.scores["task_progress"] > 0:
+        ev.add("task_progress", -1.5, "a problem was found: a patrol, not a task")
 
     ev.add("other", 0.8, "prior")
 
@@ -215,11 +217,12 @@ def decide(text: str, original: str, now: datetime | None = None) -> Verdict:
     if (m := lx.HELP.search(body)) and not money:
         return Verdict("help", 0.9, {"help": 0.9, "ask": 0.1}, [f"how to use the bot '{m.group(0)}'"])
 
-    if m := lx.CANCEL.search(body):
-        if not re.search(r"(?:会|会议|活动|党日|党课|走访|下村)(?:也)?(?:取消|不开)了", body) or re.search(
-            r"撤回|作废|报错", body
-        ):
-            return Verdict("cancel", 0.9, {"cancel": 0.9, "other": 0.1}, [f"withdrawing '{m.group(0)}'"])
+    # 明天的会取消了 is someone else's news, not the sender withdrawing a report
+    others_news = re.search(r"(?:会|会议|活动|党日|党课|走访|下村)(?:也)?(?:取消|不开)了", body) and not re.search(
+        r"撤回|作废|报错", body
+    )
+    if (m := lx.CANCEL.search(body)) and not others_news:
+        return Verdict("cancel", 0.9, {"cancel": 0.9, "other": 0.1}, [f"withdrawing '{m.group(0)}'"])
 
     if (m := broadcast_match(body)) and not lx.HEARSAY.search(body):
         reasons = [f"asks to notify '{m.group('audience')}' ('{m.group('verb')}')"]
