@@ -26,18 +26,28 @@ Fields = dict[str, Any]
 HOLIDAY_REFERENCE = re.compile(r"^(?:过后|以后|之后|后|过了)")
 
 
-def event_day(text: str, now: datetime, prefer: Prefer) -> date | None:
-    """The day something happens on, if the message names one (not a deadline, not a week or month)."""
+def event_day(text: str, now: datetime, prefer: Prefer, action: re.Pattern[str] | None = None) -> date | None:
+    """The day something happens on, if the message names one (not a deadline, not a week or month).
+
+    With several, the one nearest before the action word wins: 上周五到这周一连着下雨 今天才巡查 → 今天;
+    明天元旦值班 后天去白鹤村走访 → 后天.
+    """
+    days = []
     for span in extract(text, now, prefer):
-        if span.deadline:
-            continue
-        if HOLIDAY_REFERENCE.match(text[span.pos[1] :]):
+        if span.deadline or HOLIDAY_REFERENCE.match(text[span.pos[1] :]):
             continue  # 元旦后1月3日: the holiday is only the reference point
         if span.grain in ("minute", "hour", "part", "day") or (
             span.grain == "range" and span.start.date() < span.end.date()
         ):
-            return span.date
-    return None
+            days.append(span)
+    if not days:
+        return None
+    act = action.search(text) if action else None
+    if act and len(days) > 1:
+        before = [s for s in days if s.pos[1] <= act.start()]
+        if before:
+            return before[-1].date
+    return days[0].date
 
 
 def meeting_type(text: str) -> str | None:
@@ -59,11 +69,11 @@ def meeting_type(text: str) -> str | None:
 GRID_RE = re.compile(rf"(?:第)?(?P<n>{NUM})\s*(?:组|小组|网格)(?![长员织])")
 HAMLET_SUFFIX = "湾塆坝庄屯寨岭沟坪洼塘冲垸台院坳场营堡铺"
 STRONG_SUFFIX = "湾塆坝屯寨岭沟坪洼垸坳冲"  # 院/场/台 end too many ordinary words (院墙, 操场) to stand alone
-NOT_IN_NAME = "在巡查了到去上下为有是的和把被给让从往向与跟就都也还又很太"
+NOT_IN_NAME = "在巡查了到去上下为有是的和把被给让从往向与跟就都也还又很太区"
 HAMLET_RE = re.compile(
     rf"(?P<h>[\u4e00-\u9fa5]家[{HAMLET_SUFFIX}]"
     rf"|(?<![{NOT_IN_NAME}])[^\W\d_{NOT_IN_NAME}][^\W\d_{NOT_IN_NAME}][{STRONG_SUFFIX}](?![边上里头子口]))"
-    rf"|(?:^|(?<=[\s,，。:：]))(?P<h1>[^\W\d_{NOT_IN_NAME.replace('上', '').replace('下', '')}][{STRONG_SUFFIX}])(?=[\s,，。]|有|发现|那)"
+    rf"|(?:^|(?<=[\s,，。:：]))(?P<h1>[^\W\d_{NOT_IN_NAME.replace('上', '').replace('下', '')}][{STRONG_SUFFIX}])(?=[\s,，。]|有|发现|那|进行|巡|的)"
 )
 COUNTED = re.compile(r"(?P<n>\d+)\s*(?:处|个|起|件|盏|根|棵|堆|辆|块|口|座|台|条|袋|桶|车|片|间|户)")
 VAGUE = re.compile(
@@ -73,16 +83,16 @@ DAMAGED = re.compile(r"坏了|损坏|破损|倾斜|漏雨|漏水|堵了|堵塞|�
 
 
 PATROLLED_PLACE = re.compile(
-    r"(?:巡查|巡了|巡逻|巡完|巡|走了|转了)(?:了|完)?(?:一?下|一遍|一圈|一趟)?(?P<p>[\u4e00-\u9fa5]{2,4}?)(?=[\s,，。:：]|发现|那边|附近|一带|时|有)"
+    r"(?:巡查|巡了|巡逻|巡完|巡|走了|转了)(?:了|完|到)?(?:一?下|一遍|一圈|一趟)?(?P<p>[\u4e00-\u9fa5]{2,4}?)(?=[\s,，。:：]|发现|那边|附近|一带|时|有)"
 )
 NOT_PLACE = re.compile(
     r"^(?:发现|一下|一遍|一圈|过程|途中|中|时|路上|村口|河边|路边|山上|集镇|学校|村部|村里|街上|公路|全村|各组|"
-    r"辖区|网格|片区|重点|情况|一趟|下午|上午|晚上|早上|今天|昨天|检查|工作|完毕|结束|回来|过了|的时候)$|组|村|网格|"
+    r"辖区|网格|片区|重点|情况|一趟|下午|上午|晚上|早上|今天|昨天|检查|工作|完毕|结束|回来|过了|的时候|区域|范围|日志)$|组|村|网格|"
     r"巡|查|发现|人|户|家里"
 )
 
 
-TIME_WORDS = re.compile(r"晚上|早上|上午|下午|昨晚|今早|中午|今天|昨天|前天|今儿个?|昨儿")
+TIME_WORDS = re.compile(r"晚上|早上|上午|下午|昨晚|今早|中午|今天|昨天|前天|今儿个?|昨儿|辖区|区域|范围")
 
 
 def grid(text: str) -> str | None:
@@ -153,6 +163,11 @@ def category(text: str) -> tuple[str | None, dict[str, float]]:
 
 PEOPLE_AFTER = re.compile(r"[^,，。\s]{0,6}?(?:人|小孩|孩子|老人|村民|学生|男子|女子|兄弟|夫妻|姐妹)")
 PARTIES = re.compile(r"吵|纠纷|矛盾|打架|争执|扯皮")
+BREAKDOWN = re.compile(r"\s*(?:在|已|还|也|是|位于|都)")
+HANDLED_COUNT = re.compile(r"(?:已|清理|处理|解决|修好|拆除|另外?|其中|其余)\S{0,2}$")
+REMAINING = re.compile(r"(?:还有|剩下?|还剩)\S{0,2}$")
+ENUMERATED = re.compile(r"(?:^|[\s:：,，;；])(?:\d|[一二三四五六七八九])[.、)）](?!\d)")
+GENERIC_TOTAL = re.compile(r"(?P<n>\d+)(?:处|个|项|条|件)(?:问题|隐患|情况|事)")
 MORE_DISPUTES = re.compile(r"(?:还有|另外|另有|此外)\d+户\S{0,4}(?:打架|吵|闹|纠纷|矛盾|扯皮)")  # 还有2户打架: one more
 MORE_PROBLEMS = re.compile(
     r"(?:还有|另外|另有|此外|同时)(?![\d一两另其])(?:人|户|个|家)?[^,，。]{0,4}(?:在|把|乱|私|没|有)"
@@ -166,17 +181,35 @@ def issue_count(text: str) -> int | None:
     ):
         return 0
     outside = re.sub(r"[(（][^)）]*[)）]", "", text)  # 三盏（2组两盏 4组一盏）: the breakdown is not more lamps
+    if total := GENERIC_TOTAL.search(outside):
+        return int(total.group("n"))  # 发现两处问题：1…… 2……; 两件事都已上报
+    items = ENUMERATED.findall(outside)
+    if len(items) >= 2:
+        return len(items)  # 1. 垃圾桶满了 2. 沟渠里有死鸡 3. 乱倒建筑垃圾
     counts = []
+    first_count_at = None
+    breaking_down = False
     for m in COUNTED.finditer(outside):
         n = int(m.group("n"))
         if not 0 < n < 100 or PEOPLE_AFTER.match(outside, m.end()):
             continue
         if m.group(0).endswith("户") and PARTIES.search(outside):
             continue  # 两户吵架: one dispute between two households
+        before = outside[: m.start()]
+        if counts and (
+            BREAKDOWN.match(outside, m.end())
+            or HANDLED_COUNT.search(before)
+            or (breaking_down and REMAINING.search(before))
+        ):
+            breaking_down = True
+            continue  # 两处…1处在学校门口 / 3处…已清理2处 还有1处明天弄: the same ones again
         counts.append(n)
+        first_count_at = m.start() if first_count_at is None else first_count_at
     if counts:
         first, rest = counts[0], sum(counts[1:])
-        total = first if first >= 2 and rest <= first else first + rest  # 两处…一处在A 一处在B: the same two
+        total = first + rest
+        if first_count_at is not None and re.search(r"还有|另外|另有|此外", outside[:first_count_at]):
+            total += 1  # 垃圾池满了 还有1处污水: the first problem had no number
         return total + len(MORE_PROBLEMS.findall(outside)) + len(MORE_DISPUTES.findall(outside))
     if VAGUE.search(text):
         return None
@@ -184,18 +217,21 @@ def issue_count(text: str) -> int | None:
 
 
 def resolved(text: str) -> bool | None:
-    if lx.RESOLVED_FALSE.search(text):
-        return False
-    if lx.RESOLVED_TRUE.search(text):
-        return True
-    if DAMAGED.search(text):
-        return False
-    return None
+    """Handled on the spot? With both kinds of words, the last one says how things stand now:
+    暂时劝回去了 还要再调解 → not yet; 已通知他家里人 领回去了 → handled."""
+    last_false = max((m.end() for m in lx.RESOLVED_FALSE.finditer(text)), default=-1)
+    last_true = max((m.end() for m in lx.RESOLVED_TRUE.finditer(text)), default=-1)
+    if last_false < 0 and last_true < 0:
+        return False if DAMAGED.search(text) else None
+    return last_true > last_false
+
+
+PATROL_ACT = re.compile(r"巡查|巡了|巡逻|巡到|巡完|巡|转了")
 
 
 def patrol_fields(text: str, original: str, now: datetime) -> Fields:
     out: Fields = {}
-    day = event_day(text, now, "past")
+    day = event_day(text, now, "past", PATROL_ACT)
     if day:
         out["date"] = day.isoformat()
     issues = issue_count(text)
@@ -216,20 +252,24 @@ def patrol_fields(text: str, original: str, now: datetime) -> Fields:
 
 # -- meeting ---------------------------------------------------------------------------------------------
 
+FILLER = r"(?:那个|这个|就是|嗯|啊|呃|\s)*"
 EXPECTED = re.compile(
-    r"应(?:到|参会|出席|参加)(?:会)?(?:人数)?(?:党员)?[:：]?\s*(?P<n>\d+)|(?P<n3>\d+)个(?:委员|支委|党员|人)(?=.{0,3}(?:到了|来了|只到|只来))"
+    rf"应(?:到|参会|出席|参加)(?:会)?(?:人数)?(?:党员|委员|人员)?[:：]?{FILLER}(?P<n>\d+)"
+    r"|(?P<n3>\d+)个(?:委员|支委|党员|人)(?=.{0,3}(?:到了|来了|只到|只来))"
 )
 PRESENT = re.compile(
-    r"(?:实(?:到|际到会|参会|出席|际参加)|(?<!应)到会|(?<!应)出席|(?<!应)参会)(?:人数)?(?:党员)?[:：]?\s*(?P<n>\d+)|(?P<n2>\d+)\s*(?:人|名)(?:党员)?(?:参加|参会|到会|出席|到场)|(?:到了|来了|只到|只来)(?P<n4>\d+)"
+    rf"(?:实(?:到|际到会|参会|出席|际参加)|(?<!应)到会|(?<!应)出席|(?<!应)参会|参加人数|出席人数)(?:人数)?(?:党员|委员|人员)?[:：]?{FILLER}(?P<n>\d+)"
+    r"|(?P<n2>\d+)\s*(?:人|名)(?:党员)?(?:参加|参会|到会|出席|到场)|(?:到了|来了|只到|只来)(?P<n4>\d+)"
 )
 TOTAL = re.compile(
     r"(?:共|一共|总共|全体)(?P<n>\d+)\s*(?:人|名)|(?P<n2>\d+)\s*(?:个|名|位)?(?:人|委员|党员|支委)?(?:都|全|全部|均)"
+    r"|(?:都在|全在|到齐了?|全到了?)[\s,，]*(?P<n3>\d+)\s*(?:个|人|名)"
 )
 BOTH_NUMBERS = re.compile(r"应到(?:和)?实到(?:都是|均为|都|均)?(?P<n>\d+)")
 AFTER_ALL = re.compile(r"(?:到齐了?|全到了?|都到了|都来了)[\s,，]*(?:共|一共)?(?P<n>\d+)\s*(?:个|人|名)")
 ABSENT_COUNT = re.compile(r"缺(?:席)?(?P<n>\d+)\s*(?:人|名|个)")
 ALL_CAME = re.compile(
-    r"都在|全在|全到|都到了|都来了|全部到会|全部参加|全员参加|全员到会|到齐|一个不少|无缺席|没有缺席|无人缺席|全部出席|全体参加|都参加了"
+    r"缺席[:：]?\s*无|无人缺席|都在|全在|全到|都到了|都来了|全部到会|全部参加|全员参加|全员到会|到齐|一个不少|无缺席|没有缺席|无人缺席|全部出席|全体参加|都参加了"
 )
 
 
@@ -261,7 +301,7 @@ def meeting_fields(text: str, original: str, now: datetime) -> Fields:
         if after and "expected" not in out:
             out["expected"] = int(after.group("n"))
         elif total and "expected" not in out:
-            out["expected"] = int(total.group("n") or total.group("n2"))
+            out["expected"] = int(total.group("n") or total.group("n2") or total.group("n3"))
         if "expected" in out and "present" not in out:
             out["present"] = out["expected"]
         elif "present" in out and "expected" not in out:
@@ -280,14 +320,15 @@ REASON_HINT = re.compile(
     r"外出|务工|打工|出差|生病|病了|病|住院|复查|看病|就医|体检|手术|身体|不舒服|发烧|感冒|医院|输液|挂水|打针|"
     r"家里|家中|孩子|老人|老婆|爱人|媳妇|母亲|父亲|老娘|老爹|婚|丧|葬|满月|学习|培训|考试|开会|值班|加班|"
     r"上班|办事|有事|在外|外地|城里|县里|市里|省里|探亲|走亲戚|农忙|收割|秋收|抢收|收稻|收麦|种地|插秧|赶集|"
-    r"陪|接送|照顾|护理|出门|回老家|去.{1,6}(?:看|办|开)|生孩子|坐月子"
+    r"陪|接送|照顾|护理|出门|回老家|去.{1,6}(?:看|办|开)|生孩子|坐月子|年纪|腿脚|不方便|走不开|脱不开|忙"
 )
 LEAVE_WORD = re.compile(
     r"请(?:个|一天|两天|半天|\d+天)?(?:病|事)?假|告假|假条|去不了|来不了|参加不了|不能参加|无法参加|没法参加|到不了|缺席"
 )
 ADDRESS = re.compile(r"^(?:书记|支书|主任|组长|领导|老师|村长|镇长|各位|大家好|您好|你好|麻烦|不好意思|抱歉)+$")
 FILLER_START = re.compile(
-    r"^(?:因为|由于|因|是因为|主要是|原因是|理由是|事由|我要|我得|我|本人|要|得|需要|准备|打算|说|是|就|又|所以|那天|那个|就是|sorry)+",
+    r"^(?:因为|由于|因|是因为|主要是|原因是|理由是|事由|我要|我得|我|本人|要|得|需要|准备|打算|说|是|就|又|所以|那天|那个|就是|"
+    r"了|嗯|啊|(?:两个?人|他们|她们|俩人?|2个?人)(?:都)?是?|sorry)+",
     re.I,
 )
 FILLER_END = re.compile(r"(?:了|的|啊|呢|哈|吧|哦|呀|嘛|所以|去不了|来不了|参加不了|请个假|请假|一下|谢谢|谢谢书记)+$")
@@ -475,7 +516,9 @@ HOUSEHOLDS = re.compile(
 )
 
 
-TOTAL_HOUSEHOLDS = re.compile(r"(?:共|一共|总共|合计|累计)(?:走访|入户|看望|慰问|联系)?\S{0,4}?(?P<n>\d+)\s*户")
+TOTAL_HOUSEHOLDS = re.compile(
+    r"(?:共|一共|总共|合计|累计|加起来|总计|共计)(?:走访|入户|看望|慰问|联系)?\S{0,4}?(?P<n>\d+)\s*户"
+)
 VISITED = re.compile(r"(?:走访|入户|访|看望|慰问|上门|走了|看了|去了|跑了)[^,，。;；\d]{0,8}?(?P<n>\d+)\s*户")
 
 
@@ -493,12 +536,16 @@ def household_count(text: str) -> int | None:
     return int(plain.group("n") or plain.group("n2")) if plain else None
 
 
+TRIP_ACT = re.compile(r"去|到|走访|下村|入户|驻村|进村")
+
+
 def trip_fields(text: str, original: str, now: datetime) -> Fields:
     out: Fields = {}
     done = re.search(r"了(?!解)|已|完|过(?![年节来去后])|刚|回来|打卡|补报|补录|共|收集|开展了", text)
-    planned = lx.PLANNED.search(text) and not done
+    due_later = any(s.deadline and s.end > now for s in extract(text, now, "future"))  # 本月内去刘庄村
+    planned = (lx.PLANNED.search(text) or due_later) and not done
     prefer: Prefer = "past" if done else "future" if planned else None
-    day = event_day(text, now, prefer)
+    day = event_day(text, now, prefer, TRIP_ACT)
     if day is None and re.search(r"打卡|现在在|正在|刚到|到了", text):
         day = now.date()  # 下村打卡: a check-in on the spot
     if day:
@@ -527,7 +574,7 @@ def task_fields(text: str, original: str, now: datetime) -> Fields:
         return {"status": "blocked"}
     partial = re.search(
         r"(?<!100)%|基本|大部分|还差|剩下|剩余|一半|过半|部分|快要|即将|差不多|正在|在做|在弄|在搞|在整|在办|进行|"
-        r"还没|未完成|其他.{0,3}(?:在|还|没)|其余.{0,3}(?:在|还|没)|还有\d+\S{0,3}(?:待|没|未)|待(?:发|办|完成|落实)",
+        r"还没|未完成|其他.{0,3}(?:在|还|没)|其余.{0,3}(?:在|还|没)|还有\d+\S{0,3}(?:待|没|未)|待(?:发|办|完成|落实)|还剩|正在",
         text,
     )
     if lx.STATUS_DONE.search(text) and not partial:
@@ -539,7 +586,7 @@ AUDIENCE_HEAD = (
     r"网格员|网格长|党员|书记|支书|支委|委员|干部|组长|村民|群众|代表|成员|同志|人员|两委|村委|班子|联系户|户主|大家|"
     r"各位|们|小组长|专干|监委会|队长|楼长|妇女|青年|老人|工作队|专班|队员|小组|主任|会计|文书|负责人|组员"
 )
-_HEAD = re.compile(rf"(?:{AUDIENCE_HEAD})")
+_HEAD = re.compile(rf"的?(?:{AUDIENCE_HEAD})")
 BROADCAST = re.compile(
     rf"(?P<verb>通知|告诉|转告|提醒|告知|通告)(?:一下|下)?(?P<aud>[^:：,，。!！?？\s]{{0,10}}?(?:{AUDIENCE_HEAD}))(?:一下|下)?"
     rf"(?P<rest>.*)$",

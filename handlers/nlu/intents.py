@@ -95,7 +95,7 @@ HELD = re.compile(
 )
 ATTENDANCE = re.compile(
     r"应到|实到|应参会|实参会|到会|出席|参会|参加了?\d|\d+人参加|缺席|全到|都到了|都来了|全部到|到齐|全员参加|"
-    r"到了\d+|\d+个(?:委员|党员|人)?到了|来了\d+|\d+(?:人|个)没来"
+    r"到了\d+|\d+个(?:委员|党员|人)?到了|来了\d+|\d+(?:人|个)没来|人都在|都在|全在"
 )
 SCHEDULE = re.compile(
     r"定在|定于|改到|改在|改为|推迟|延期|延后|提前到|顺延|将于|拟于|准备开|计划开|要开|要召开|将召开|安排在|"
@@ -157,10 +157,12 @@ def report_evidence(text: str, ev: Evidence, future: bool = False) -> None:
     if m := lx.NOTHING_FOUND.search(text):
         ev.add("patrol", 2.0, f"nothing found '{m.group(0)}'")
     categories = 0
+    strong_problem = False
     for name, patterns in lx.CATEGORY_RES.items():
         for pattern, weight in patterns:
             if m := pattern.search(text):
                 categories += 1
+                strong_problem = strong_problem or weight >= 2.0
                 ev.add("patrol", min(weight, 1.5), f"{name} '{m.group(0)}'")
                 break
     if m := lx.RESOLVED_TRUE.search(text):
@@ -179,7 +181,7 @@ def report_evidence(text: str, ev: Evidence, future: bool = False) -> None:
         r"工作|任务|项目|进度|推进", text
     ):
         ev.add("task_progress", 1.5, f"status '{m.group(0)}'")
-    if categories and ev.scores["task_progress"] > 0:
+    if strong_problem and ev.scores["task_progress"] > 0:
         ev.add("task_progress", -1.5, "a problem was found: a patrol, not a task")
 
     ev.add("other", 0.8, "prior")
@@ -249,6 +251,8 @@ def decide(text: str, original: str, now: datetime | None = None) -> Verdict:
         # a trip or a task report needs less to stand on its own than a meeting or a leave, whose
         # numbers and names are as often the subject of a question (应到40人来了19个 算不算数)
         threshold = 3.0 if done_head and head_best in ("trip", "task_progress", "patrol") else 4.5
+        if re.search(r"顺便问|顺便说|另外问|再问一下|还有个事", body):
+            threshold = 3.0  # 刚开完支委会…顺便问下…: the report comes first, the question is an aside
         if len(clauses) > 1 and not is_question(head) and report_head.scores[head_best] >= threshold:
             ev.add(head_best, 3.5, "a complete report before the question")
         else:

@@ -54,6 +54,12 @@ TYPOS: list[tuple[re.Pattern[str], Any]] = [
     (re.compile(r"卡起(?:了|的)?"), "卡住了"),
     (re.compile(r"^\s*@\S+\s*"), ""),
     (re.compile(r"(?<![a-z])today(?![a-z])", re.I), "今天"),
+    # pinyin initials typed in a hurry
+    (re.compile(r"(?<![a-z])jt(?![a-z])", re.I), "今天"),
+    (re.compile(r"(?<![a-z])zt(?![a-z])", re.I), "昨天"),
+    (re.compile(r"(?<![a-z])mt(?![a-z])", re.I), "明天"),
+    (re.compile(r"(?<![a-z])xc(?![a-z])", re.I), "巡查"),
+    (re.compile(r"(?<![a-z])(?:sj|shuji)(?![a-z])", re.I), "书记"),
     (re.compile(r"(?<![a-z])tomorrow(?![a-z])", re.I), "明天"),
     (re.compile(r"(?<![a-z])yesterday(?![a-z])", re.I), "昨天"),
 ]
@@ -91,8 +97,8 @@ def to_halfwidth(text: str) -> str:
 
 
 # Numbers after an attendance word are counts even without 人: 应到三十三 实到三十
-_ATTENDANCE_NUMBER = re.compile(
-    r"(应到|实到|应参会|实参会|到会|出席|参会|到了|来了|只到|只来|共)([零一二两三四五六七八九十百]+)(?![组号月日点])"
+_ATTENDANCE_NUMBER = re.compile(  # 应到那个三十二个: voice input puts fillers before the number
+    r"(应到|实到|应参会|实参会|到会|出席|参会|到了|来了|只到|只来|共)((?:那个|这个|就是|嗯|啊|\s)*)([零一二两三四五六七八九十百]+)(?![组号月日点])"
 )
 
 
@@ -101,5 +107,5 @@ def normalize(text: str) -> str:
     text = re.sub(r"\s+", " ", text).strip()
     for pattern, replacement in TYPOS:
         text = pattern.sub(replacement, text)  # type: ignore[arg-type]
-    text = _ATTENDANCE_NUMBER.sub(lambda m: m.group(1) + str(to_int(m.group(2)) or m.group(2)), text)
+    text = _ATTENDANCE_NUMBER.sub(lambda m: m.group(1) + m.group(2) + str(to_int(m.group(3)) or m.group(3)), text)
     return quantities_to_digits(text, PROTECTED)

@@ -102,9 +102,10 @@ NOT_NAMES = {
     "钱款",
 }
 PLACE_END = re.compile(r"[湾村组镇庄屯寨坝沟岭乡街区县市队营院]$|^.家.$")
-SEPARATORS = re.compile(r"[、,，和跟与及同\s/|;；]+")
+SEPARATORS = re.compile(r"还有|以及|那个|这个|就是|[、,，和跟与及同\s/|;；]+")
 
 
+TIME_WORDS = re.compile(r"明儿|今儿|昨儿|明天|今天|昨天|后天|前天|上午|下午|晚上|早上|周末")
 COMMON_WORD_CHARS = set("的了是在有和我你他她它们这那个些都也就要会说去来把被给让与及或而但很太更最没不吗呢吧啊哦嗯")
 
 
@@ -116,13 +117,19 @@ def plausible_name(word: str) -> bool:
         and word not in NOT_NAMES
         and not (set(word) & COMMON_WORD_CHARS)
         and not PLACE_END.search(word)
+        and not TIME_WORDS.search(word)
         and not re.search(r"会|课|日|组|村|镇|事|因|病|假|差|外|工|学|天|月|号|员|部|长|记|任", word)
     )
 
 
 def looks_like_name(word: str) -> bool:
     word = word.strip()
-    if not 2 <= len(word) <= 4 or word in NOT_NAMES or not re.fullmatch(r"[\u4e00-\u9fa5]+", word):
+    if (
+        not 2 <= len(word) <= 4
+        or word in NOT_NAMES
+        or TIME_WORDS.search(word)
+        or not re.fullmatch(r"[\u4e00-\u9fa5]+", word)
+    ):
         return False
     if PLACE_END.search(word) and len(word) == 3:
         return False
@@ -157,7 +164,7 @@ ABSENT_LIST = re.compile(
     r"(?:请假|缺席|未到|缺)\d*\s*(?:人|名|位)?\s*[（(](?P<names5>[^)）]{2,40})[)）]"
     r"|缺(?:席)?(?P<names4>[\u4e00-\u9fa5]{2,3})(?=[(（、,，\s]|$)"
     r"|(?:缺席|未到|请假|没来|缺)(?:的)?(?:\d+人)?(?:人员|同志|有|是|名单)?\s*[:：]\s*(?P<names>[^。;；\n]+)"
-    r"|(?:缺席|未到|请假|缺|没来)(?:的)?(?:人员|同志|有|是|名单|了)\s*(?P<names2>[^。;；\n:：]+)"
+    r"|(?:缺席|未到|请假|缺|没来)(?:的)?(?:\d+\s*(?:个|人|名))?(?:人员|同志|有|是|名单|了)\s*(?P<names2>[^。;；\n:：]+)"
     r"|(?:缺席|未到|缺)(?:\d+人)?\s+(?P<names3>[\u4e00-\u9fa5]{2,4}(?:[\s、,，]+[\u4e00-\u9fa5]{2,4})*)\s*$"
 )
 BREAK_AFTER_NAME = set("身在去因出生住家有请没外不要说也和、,，.。 （(病到回上参")
@@ -261,16 +268,34 @@ SELF = re.compile(r"我|本人|俺|咱|自己")
 
 
 def leave_names(text: str) -> list[str]:
-    """Who asks leave: [] when the sender asks for themself."""
+    """Who asks leave: [] when the sender asks for themself. Several leave clauses add up:
+    帮李桂花请个假 …赵德胜也请假 → both."""
+    if items := re.search(r"请假(?:人员|名单)?[:：]\s*(?P<list>(?:\d[.、)]\s*\S+.*){2,})", text):
+        names = [leading_name(part) or "" for part in re.split(r"\d[.、)]\s*", items.group("list")) if part.strip()]
+        if all(names) and names:
+            return names  # 请假：1. 孙丽 外出务工 2. 钱进 照顾病人
+    found: list[str] = []
+    clauses = [c for c in re.split(r"[,，。;；!！?？]|\s(?=\S*(?:请假|去不了|来不了))", text) if LEAVE_MARK.search(c)]
+    for clause in clauses if len(clauses) > 1 else [text]:
+        for name in _leave_names_in(clause):
+            if name not in found:
+                found.append(name)
+    if len(clauses) > 1 and not found:
+        return _leave_names_in(text)
+    return found
+
+
+def _leave_names_in(text: str) -> list[str]:
     if listed := re.search(
         r"请假(?:人|人员)?[:：]\s*(?P<who>[\u4e00-\u9fa5、,，\s]{2,20}?)(?=[,，;；\s]*(?:事由|原因|时间|会议|$))", text
     ):
         names = [w for w in re.split(r"[、,，\s]+", listed.group("who")) if looks_like_name(w) or plausible_name(w)]
         if names:
             return names
-    m = LEAVE_MARK.search(text)
-    if not m:
+    marks = list(LEAVE_MARK.finditer(text))
+    if not marks:
         return []
+    m = marks[-1] if len(marks) > 1 and not re.search(r"(?:帮|替|给|为)", text) else marks[0]
     if re.search(r"(?:帮|替|给|为)(?:他|她)(?:请|告)", text):  # 罗永福身体不好…帮他请个假
         first = leading_name(re.split(r"[,，。;；\s]", text.strip())[0])
         if first:
