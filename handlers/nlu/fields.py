@@ -15,7 +15,7 @@ from typing import Any
 from handlers.nlu import lexicon as lx
 from handlers.nlu.chinese_time import Prefer, extract
 from handlers.nlu.numbers import NUM, to_int
-from handlers.nlu.people import absentees, leave_names
+from handlers.nlu.people import absentees, leave_names, looks_like_name
 
 Fields = dict[str, Any]
 
@@ -46,7 +46,12 @@ def event_day(text: str, now: datetime, prefer: Prefer, action: re.Pattern[str] 
     if act and len(days) > 1:
         before = [s for s in days if s.pos[1] <= act.start()]
         if before:
-            return before[-1].date
+            pick = len(before) - 1
+            while pick > 0 and re.fullmatch(
+                r"\s*(?:和|与|及|、|,|，|至|到|-|~)\s*", text[before[pick - 1].pos[1] : before[pick].pos[0]]
+            ):
+                pick -= 1  # 4月25日和4月26日两天: the first day of the pair
+            return before[pick].date
     return days[0].date
 
 
@@ -75,7 +80,7 @@ HAMLET_RE = re.compile(
     rf"|(?<![{NOT_IN_NAME}])[^\W\d_{NOT_IN_NAME}][^\W\d_{NOT_IN_NAME}][{STRONG_SUFFIX}](?![边上里头子口]))"
     rf"|(?:^|(?<=[\s,，。:：]))(?P<h1>[^\W\d_{NOT_IN_NAME.replace('上', '').replace('下', '')}][{STRONG_SUFFIX}])(?=[\s,，。]|有|发现|那|进行|巡|的)"
 )
-COUNTED = re.compile(r"(?P<n>\d+)\s*(?:处|个|起|件|盏|根|棵|堆|辆|块|口|座|台|条|袋|桶|车|片|间|户)")
+COUNTED = re.compile(r"(?P<n>\d+)\s*(?:处|个|起|件|盏|根|棵|堆|辆|块|口|座|台|条|袋|桶|车|片|间|户|张|幅)")
 VAGUE = re.compile(
     r"好几(?:处|个|堆|起|件|家|户|根|盏|条)|若干|一些|几处|多处|不少(?:处|地方)|很多(?:处|地方)|好多(?:处|地方)|一堆堆|到处"
 )
@@ -169,24 +174,63 @@ REMAINING = re.compile(r"(?:还有|剩下?|还剩)\S{0,2}$")
 ENUMERATED = re.compile(r"(?:^|[\s:：,，;；])(?:\d|[一二三四五六七八九])[.、)）](?!\d)")
 GENERIC_TOTAL = re.compile(r"(?P<n>\d+)(?:处|个|项|条|件)(?:问题|隐患|情况|事)")
 MORE_DISPUTES = re.compile(r"(?:还有|另外|另有|此外)\d+户\S{0,4}(?:打架|吵|闹|纠纷|矛盾|扯皮)")  # 还有2户打架: one more
-MORE_PROBLEMS = re.compile(
-    r"(?:还有|另外|另有|此外|同时)(?![\d一两另其])(?:人|户|个|家)?[^,，。]{0,4}(?:在|把|乱|私|没|有)"
+PROBLEM_WORDS = re.compile(
+    r"坏|破|漏|堵|塌|倒|乱|满|裂|松动|没人管|不亮|断|烂|脏|臭|火|烧|偷|打|吵|闹|煤炉|烟囱|没装|横流|溢|在.{1,8}(?:充电|晾|晒|玩|游泳|堆|放|烧|倒)"
 )
+
+
+def has_problem(clause: str) -> bool:
+    return any(p.search(clause) for patterns in lx.CATEGORY_RES.values() for p, _ in patterns) or bool(
+        PROBLEM_WORDS.search(clause)
+    )
+
+
+def _clause_at(text: str, start: int) -> str:
+    end = re.search(r"[,，。;；]|\s(?=已|都|均)", text[start:])
+    return text[start : start + end.start()] if end else text[start:]
+
+
+def more_problems(text: str) -> int:
+    """还有/另外 + another problem: 电动车在楼道充电…另外村东头路灯不亮 → one more."""
+    extra = 0
+    for m in re.finditer(r"还有|另外|另有|此外", text):
+        if not has_problem(NORMAL.sub("", text[: m.start()])):
+            continue  # 2组正常 还有个事 …: the first problem, not another one
+        if MORE_DISPUTES.match(text, m.start()):
+            extra += 1
+            continue
+        if re.match(r"\s*(?:\d|一|两|另|其)", text[m.end() :]):
+            continue  # 另外2户还没动: the ones already counted
+        if has_problem(_clause_at(text, m.end())):
+            extra += 1
+    return extra
+
+
+NORMAL = re.compile(r"[^,，。;；\s]{0,8}(?:正常|没问题|无异常)")
+
+
+def _clause_around(text: str, start: int, end: int) -> str:
+    left = max(text.rfind(c, 0, start) for c in ",，。;；、 ") + 1
+    right = re.search(r"[,，。;；、\s]", text[end:])
+    return text[left : end + right.start()] if right else text[left:]
 
 
 def issue_count(text: str) -> int | None:
     """How many distinct problems: 三盏 → 3, one incident without a number → 1, 无异常 → 0, 好几处 → unknown."""
-    if lx.NOTHING_FOUND.search(text) and not re.search(
-        r"(?:其他|其余|别的)(?:都|均)?(?:正常|没问题|ok)|除了", text, re.I
-    ):
-        return 0
+    nothing = list(lx.NOTHING_FOUND.finditer(text))
+    if nothing:
+        after = re.sub(r"(?:无|没有|未发现|没发现|不存在)[^,，。;；\s]{0,6}", "", text[nothing[-1].end() :])
+        if not (
+            re.search(r"(?:其他|其余|别的)(?:都|均)?(?:正常|没问题|ok)|除了", text, re.I) or has_strong_problem(after)
+        ):
+            return 0  # 8组正常，9组有户人家吵架: a problem after "正常" is still a problem
     outside = re.sub(r"[(（][^)）]*[)）]", "", text)  # 三盏（2组两盏 4组一盏）: the breakdown is not more lamps
     if total := GENERIC_TOTAL.search(outside):
         return int(total.group("n"))  # 发现两处问题：1…… 2……; 两件事都已上报
     items = ENUMERATED.findall(outside)
     if len(items) >= 2:
         return len(items)  # 1. 垃圾桶满了 2. 沟渠里有死鸡 3. 乱倒建筑垃圾
-    counts = []
+    counts: list[tuple[int, str]] = []
     first_count_at = None
     breaking_down = False
     for m in COUNTED.finditer(outside):
@@ -195,25 +239,36 @@ def issue_count(text: str) -> int | None:
             continue
         if m.group(0).endswith("户") and PARTIES.search(outside):
             continue  # 两户吵架: one dispute between two households
+        unit = m.group(0)[-1]
         before = outside[: m.start()]
+        same_again = (
+            bool(counts)
+            and unit == counts[0][1]
+            and n <= counts[0][0]
+            and not has_problem(_clause_around(outside, m.start(), m.end()))
+        )
         if counts and (
             BREAKDOWN.match(outside, m.end())
             or HANDLED_COUNT.search(before)
             or (breaking_down and REMAINING.search(before))
+            or same_again
         ):
             breaking_down = True
-            continue  # 两处…1处在学校门口 / 3处…已清理2处 还有1处明天弄: the same ones again
-        counts.append(n)
+            continue  # 两处…1处在学校门口 / 3处…已清理2处 还有1处明天弄 / 1处户主不在家: the same ones again
+        counts.append((n, unit))
         first_count_at = m.start() if first_count_at is None else first_count_at
     if counts:
-        first, rest = counts[0], sum(counts[1:])
-        total = first + rest
+        total = sum(n for n, _ in counts)
         if first_count_at is not None and re.search(r"还有|另外|另有|此外", outside[:first_count_at]):
             total += 1  # 垃圾池满了 还有1处污水: the first problem had no number
-        return total + len(MORE_PROBLEMS.findall(outside)) + len(MORE_DISPUTES.findall(outside))
+        return total + more_problems(outside[first_count_at or 0 :] if first_count_at else outside)
     if VAGUE.search(text):
         return None
-    return 1 + len(MORE_PROBLEMS.findall(outside)) + len(MORE_DISPUTES.findall(outside))
+    return 1 + more_problems(outside)
+
+
+def has_strong_problem(text: str) -> bool:
+    return any(p.search(text) for patterns in lx.CATEGORY_RES.values() for p, w in patterns if w >= 2.0)
 
 
 def resolved(text: str) -> bool | None:
@@ -267,9 +322,9 @@ TOTAL = re.compile(
 )
 BOTH_NUMBERS = re.compile(r"应到(?:和)?实到(?:都是|均为|都|均)?(?P<n>\d+)")
 AFTER_ALL = re.compile(r"(?:到齐了?|全到了?|都到了|都来了)[\s,，]*(?:共|一共)?(?P<n>\d+)\s*(?:个|人|名)")
-ABSENT_COUNT = re.compile(r"缺(?:席)?(?P<n>\d+)\s*(?:人|名|个)")
+ABSENT_COUNT = re.compile(r"缺(?:席)?(?P<n>\d+)\s*(?:人|名|个)|(?P<n2>\d+)\s*个?(?:人|名)?(?:没来|没到|缺席|请假)")
 ALL_CAME = re.compile(
-    r"缺席[:：]?\s*无|无人缺席|都在|全在|全到|都到了|都来了|全部到会|全部参加|全员参加|全员到会|到齐|一个不少|无缺席|没有缺席|无人缺席|全部出席|全体参加|都参加了"
+    r"全体\S{0,3}(?:到会|到齐|参加|出席)|缺席[:：]?\s*无|无人缺席|都在|全在|全到|都到了|都来了|全部到会|全部参加|全员参加|全员到会|到齐|一个不少|无缺席|没有缺席|无人缺席|全部出席|全体参加|都参加了"
 )
 
 
@@ -308,7 +363,9 @@ def meeting_fields(text: str, original: str, now: datetime) -> Fields:
             out["expected"] = out["present"]
     missing_count = ABSENT_COUNT.search(text)
     if "expected" not in out and "present" in out and (names or missing_count):
-        out["expected"] = out["present"] + (int(missing_count.group("n")) if missing_count else len(names))
+        out["expected"] = out["present"] + (
+            int(missing_count.group("n") or missing_count.group("n2")) if missing_count else len(names)
+        )
     if not names and "absent" not in out and "expected" in out and out.get("present") == out["expected"]:
         out["absent"] = []  # 应到5人 实到5人: nobody missing
     return out
@@ -370,7 +427,7 @@ def leave_reason(original: str) -> str | None:
         c = FILLER_END.sub("", c).strip()
         if len(c) < 2 or MEETING_OR_TIME.match(c) or ADDRESS.match(c) or SKIP_CLAUSE.search(c):
             continue
-        if re.fullmatch(r"[\u4e00-\u9fa5]{2,3}", c) and not REASON_HINT.search(c):
+        if looks_like_name(c) and not REASON_HINT.search(c):
             continue  # a bare name, not a reason
         cleaned.append(c)
     cleaned = [_without_leading_name(c) for c in cleaned]
@@ -586,7 +643,7 @@ AUDIENCE_HEAD = (
     r"网格员|网格长|党员|书记|支书|支委|委员|干部|组长|村民|群众|代表|成员|同志|人员|两委|村委|班子|联系户|户主|大家|"
     r"各位|们|小组长|专干|监委会|队长|楼长|妇女|青年|老人|工作队|专班|队员|小组|主任|会计|文书|负责人|组员"
 )
-_HEAD = re.compile(rf"的?(?:{AUDIENCE_HEAD})")
+_HEAD = re.compile(rf"的?(?:全体|所有|各位?)?(?:{AUDIENCE_HEAD})")
 BROADCAST = re.compile(
     rf"(?P<verb>通知|告诉|转告|提醒|告知|通告)(?:一下|下)?(?P<aud>[^:：,，。!！?？\s]{{0,10}}?(?:{AUDIENCE_HEAD}))(?:一下|下)?"
     rf"(?P<rest>.*)$",

@@ -51,6 +51,8 @@ def _hit(pattern: re.Pattern[str], text: str) -> str | None:
 NOTIFY = re.compile(
     r"(?:请|麻烦|帮我|帮忙|你|您|机器人|助手|给我)?(?:帮我|帮忙)?(?P<verb>通知|告诉|转告|提醒|告知|通告)(?:一下|下)?"
     r"(?P<audience>[^:：,，。!！?？\s]{1,20}?)(?:一下|下)?(?:[:：]|$|,|，|\s)"
+    r"|(?P<verb2>通知|转告|告诉|告知)(?:一下|下)?(?P<audience2>[^:：,，。!！?？\s]{0,6}?(?:流动党员|党员|网格员|书记|支委|委员|干部|组长|村民|群众|"
+    r"代表|成员|同志|大家|两委|村委|联系户))"
 )
 AUDIENCE = re.compile(
     r"全体|所有|各|全部|大家|每个|每位|们|网格员|网格长|党员|书记|支书|支委|委员|干部|组长|村民|群众|代表|成员|"
@@ -64,7 +66,7 @@ def broadcast_match(text: str) -> re.Match[str] | None:
     if SELF_REMINDER.search(text):
         return None
     for m in NOTIFY.finditer(text):
-        audience = m.group("audience")
+        audience = m.group("audience") or m.group("audience2")
         if audience and AUDIENCE.search(audience) and not lx.QUESTION.search(audience):
             before = text[: m.start()]
             if re.search(r"(?:收到|接到|看到|没|没有|未|已经|已|谁|是否|要不要|需不需要|该不该)[^,，。]{0,3}$", before):
@@ -227,7 +229,9 @@ def decide(text: str, original: str, now: datetime | None = None) -> Verdict:
         return Verdict("cancel", 0.9, {"cancel": 0.9, "other": 0.1}, [f"withdrawing '{m.group(0)}'"])
 
     if (m := broadcast_match(body)) and not lx.HEARSAY.search(body):
-        reasons = [f"asks to notify '{m.group('audience')}' ('{m.group('verb')}')"]
+        reasons = [
+            f"asks to notify '{m.group('audience') or m.group('audience2')}' ('{m.group('verb') or m.group('verb2')}')"
+        ]
         return Verdict("broadcast", 0.85, {"broadcast": 0.85, "other": 0.15}, reasons)
 
     future = False
@@ -251,6 +255,8 @@ def decide(text: str, original: str, now: datetime | None = None) -> Verdict:
         # a trip or a task report needs less to stand on its own than a meeting or a leave, whose
         # numbers and names are as often the subject of a question (应到40人来了19个 算不算数)
         threshold = 3.0 if done_head and head_best in ("trip", "task_progress", "patrol") else 4.5
+        if head_best == "leave" and re.search(r"[。!！]", body) and not re.search(r"上次|之前|以前|没请|未请", head):
+            threshold = 3.0  # 孙红请假，去新疆摘棉花。出去半年要办活动证吗？: the leave stands, the question follows
         if re.search(r"顺便问|顺便说|另外问|再问一下|还有个事", body):
             threshold = 3.0  # 刚开完支委会…顺便问下…: the report comes first, the question is an aside
         if len(clauses) > 1 and not is_question(head) and report_head.scores[head_best] >= threshold:

@@ -102,7 +102,7 @@ NOT_NAMES = {
     "钱款",
 }
 PLACE_END = re.compile(r"[湾村组镇庄屯寨坝沟岭乡街区县市队营院]$|^.家.$")
-SEPARATORS = re.compile(r"还有|以及|那个|这个|就是|[、,，和跟与及同\s/|;；]+")
+SEPARATORS = re.compile(r"还有[一1]个|[一1]个是|分别是|还有|以及|那个|这个|就是|[、,，和跟与及同\s/|;；]+")
 
 
 TIME_WORDS = re.compile(r"明儿|今儿|昨儿|明天|今天|昨天|后天|前天|上午|下午|晚上|早上|周末")
@@ -162,7 +162,8 @@ ABSENCE = re.compile(
 )
 ABSENT_LIST = re.compile(
     r"(?:请假|缺席|未到|缺)\d*\s*(?:人|名|位)?\s*[（(](?P<names5>[^)）]{2,40})[)）]"
-    r"|缺(?:席)?(?P<names4>[\u4e00-\u9fa5]{2,3})(?=[(（、,，\s]|$)"
+    r"|缺(?:席)?(?P<names4>[\u4e00-\u9fa5]{2,3}(?:[、,，\s]+[\u4e00-\u9fa5]{2,3})*)(?=[(（。;；]|$)"
+    r"|(?:\d+|[两三四五六七八九十]+)\s*个?(?:人|名)?(?:没来|没到|缺席)(?:的)?[,，\s]*(?P<names6>(?:[一1]个是|[一1]个|分别是|是)\S+)$"
     r"|(?:缺席|未到|请假|没来|缺)(?:的)?(?:\d+人)?(?:人员|同志|有|是|名单)?\s*[:：]\s*(?P<names>[^。;；\n]+)"
     r"|(?:缺席|未到|请假|缺|没来)(?:的)?(?:\d+\s*(?:个|人|名))?(?:人员|同志|有|是|名单|了)\s*(?P<names2>[^。;；\n:：]+)"
     r"|(?:缺席|未到|缺)(?:\d+人)?\s+(?P<names3>[\u4e00-\u9fa5]{2,4}(?:[\s、,，]+[\u4e00-\u9fa5]{2,4})*)\s*$"
@@ -211,8 +212,8 @@ def absentees(text: str) -> list[str]:
                 found.append(name)
 
     for m in ABSENT_LIST.finditer(text):
-        listed = (
-            m.group("names") or m.group("names2") or m.group("names3") or m.group("names4") or m.group("names5") or ""
+        listed = next(
+            (m.group(g) for g in ("names", "names2", "names3", "names4", "names5", "names6") if m.group(g)), ""
         )
         for part in re.split(r"[、,，;；\s]+", listed):
             part = re.sub(r"[（(].*?[)）]", "", part)
@@ -285,6 +286,11 @@ def leave_names(text: str) -> list[str]:
     return found
 
 
+KIN = re.compile(
+    r"我(?:爸|妈|爷爷|奶奶|爹|娘|爱人|老婆|老公|媳妇|儿子|女儿|父亲|母亲|家)|他(?:爸|妈|家)|她(?:爸|妈|家)"
+)
+
+
 def _leave_names_in(text: str) -> list[str]:
     if listed := re.search(
         r"请假(?:人|人员)?[:：]\s*(?P<who>[\u4e00-\u9fa5、,，\s]{2,20}?)(?=[,，;；\s]*(?:事由|原因|时间|会议|$))", text
@@ -304,7 +310,7 @@ def _leave_names_in(text: str) -> list[str]:
     before = text[clause_start : m.start()]
     for_whom = re.search(r"(?:帮|替|给|为)(?P<who>[^帮替给为]{2,12}?)(?:请|告)", text)
     if for_whom:
-        names = split_names(for_whom.group("who"))
+        names = split_names(KIN.sub(" ", for_whom.group("who")))
         if names:
             return names
     if SELF.search(before) and not split_names(re.sub(SELF, " ", before)):
@@ -315,6 +321,6 @@ def _leave_names_in(text: str) -> list[str]:
         " ",
         before,
     )
-    before = re.sub(r"(?:\d+|[两三四五六七八九十])(?:个)?(?:人|名|位)", " ", before)
+    before = re.sub(r"(?:\d+|[两三四五六七八九十])(?:个|人|名|位)+", " ", before.strip())
     before = re.sub(r"(?:两|2)兄弟|兄弟(?:两|俩)|两口子|夫妻(?:两|俩)?|(?:两|2)姐妹|父子|母女|两人|俩人", " ", before)
     return names_before(before.strip())
