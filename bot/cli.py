@@ -20,8 +20,10 @@ app = typer.Typer(
 )
 roster_app = typer.Typer(help="Load and check the roster (people, roles, organisations).", no_args_is_help=True)
 wecom_app = typer.Typer(help="Operator tools for WeCom callbacks captured from a log or a proxy.", no_args_is_help=True)
+export_app = typer.Typer(help="Export records as print-ready Excel files (巡查台账).", no_args_is_help=True)
 app.add_typer(roster_app, name="roster")
 app.add_typer(wecom_app, name="wecom")
+app.add_typer(export_app, name="export")
 
 out = Console()
 err = Console(stderr=True)
@@ -222,6 +224,75 @@ def roster_import(
     ):
         table.add_row(label, str(value))
     out.print(table)
+
+
+# -- exports ------------------------------------------------------------------------------------------
+
+
+@export_app.command("patrols")
+def export_patrols(
+    month: Annotated[str, typer.Option("--month", help="The month, YYYY-MM (e.g. 2026-03).")],
+    org: Annotated[
+        str, typer.Option("--org", help="The org path, e.g. 清河县/石桥镇 (or its unique tail, e.g. 石桥镇/李家村).")
+    ],
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="The .xlsx file to write (default: 〈org〉巡查台账-YYYY-MM.xlsx)."),
+    ] = None,
+) -> None:
+    """The monthly 巡查台账 of an org and everything under it: one sheet of records, one summary per village."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from sqlalchemy import select
+
+    from bot.store.db import get_engine, session_scope
+    from bot.store.tables import AuditLog, Org
+    from handlers.patrol.ledger import ledger_bytes, ledger_filename, ledger_rows, parse_month
+
+    try:
+        year, mon = parse_month(month)
+    except ValueError as exc:
+        err.print(str(exc), markup=False, highlight=False)
+        raise typer.Exit(2) from None
+    month_text = f"{year:04d}-{mon:02d}"
+    wanted = org.strip().strip("/")
+    settings = settings_or_exit()
+    now = datetime.now(UTC)
+    with session_scope(get_engine(settings.database_url)) as s:
+        scope = s.scalar(select(Org).where(Org.path == wanted))
+        if scope is None:
+            # a tail such as 石桥镇/李家村 is enough when only one org ends with it
+            tails = list(s.scalars(select(Org).where(Org.path.endswith("/" + wanted, autoescape=True))))
+            if len(tails) > 1:
+                err.print(f"组织「{wanted}」不唯一，请写完整路径：", markup=False, highlight=False)
+                for o in sorted(tails, key=lambda o: o.path):
+                    err.print(f"  {o.path}", markup=False, highlight=False)
+                raise typer.Exit(2)
+            if not tails:
+                err.print(f"找不到组织「{wanted}」，请写完整路径，例如 清河县/石桥镇", markup=False, highlight=False)
+                raise typer.Exit(2)
+            scope = tails[0]
+        target = output or Path(ledger_filename(scope, month_text))
+        if not target.parent.is_dir():
+            err.print(f"目录不存在：{target.parent}", markup=False, highlight=False)
+            raise typer.Exit(2)
+        rows = ledger_rows(s, scope, year, mon)
+        try:
+            target.write_bytes(ledger_bytes(s, scope, year, mon, ZoneInfo(settings.timezone), now, rows))
+        except OSError as exc:
+            err.print(f"无法写入 {target}：{exc.strerror or exc}", markup=False, highlight=False)
+            raise typer.Exit(1) from None
+        s.add(
+            AuditLog(
+                at=now,
+                actor="cli",
+                action="export.patrols",
+                target=f"{scope.path} {month_text}"[:200],
+                detail={"records": len(rows), "via": "cli", "file": str(target)[:200]},
+            )
+        )
+    out.print(f"已导出 {len(rows)} 条巡查记录 → {target}", markup=False, highlight=False, soft_wrap=True)
 
 
 # -- WeCom operator tools -----------------------------------------------------------------------------

@@ -78,6 +78,16 @@ class Settings(BaseSettings):
     # people
     stranger_notice_seconds: int = Field(24 * 3600, ge=60)
 
+    # forms and reports
+    form_ttl_hours: int = Field(24, ge=1, le=24 * 14)
+    withdraw_minutes: int = Field(30, ge=0, le=24 * 60)
+    attach_minutes: int = Field(10, ge=0, le=24 * 60)
+    event_limit_hours: int = Field(24, ge=1, le=24 * 30)
+
+    # signed download links (巡查台账 for supervisors)
+    link_secret: SecretStr | None = None
+    link_hours: int = Field(24, ge=1, le=24 * 30)
+
     # the local simulator (never on in production)
     sim: bool = False
     public_url: str | None = None

@@ -79,7 +79,11 @@ def deliver_one(settings: Settings, outbox_id: int) -> tuple[str, float]:
 
     pacer = Pacer(redis_client(settings.redis_url), settings.per_user_per_minute)
     message = OutboundMessage(
-        outbox_id=row.id, recipient=row.recipient, reply=REPLY.validate_python(row.payload), parts_sent=row.parts_sent
+        outbox_id=row.id,
+        recipient=row.recipient,
+        reply=REPLY.validate_python(row.payload),
+        parts_sent=row.parts_sent,
+        attempt=row.attempts,
     )
 
     def progress(parts: int) -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
-import secrets
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -23,13 +22,17 @@ from sqlalchemy.orm import Session
 import handlers.registry
 from bot import metrics
 from bot.config import Settings, get_settings
+from bot.formstore import FormStore
 from bot.models import Actor, CardReply, CardUpdate, Inbound, Kind, Outgoing, TextReply
-from bot.queue import enqueue_delivery
+from bot.queue import enqueue_delivery, redis_client
 from bot.roles import Role
 from bot.store.db import get_engine, session_scope
 from bot.store.tables import AuditLog, CardRecord, InboundLog, Outbox, Person, PersonRole
+from cards.content import phrase
+from cards.ids import new_task_id
 from cards.model import Card
-from handlers.context import Context
+from handlers.context import Context, Policy
+from handlers.forms import engine as form_engine
 from handlers.nlu import understand
 
 log = logging.getLogger("cadrebot.dispatch")
@@ -40,6 +43,8 @@ FAILURE_REPLY = "抱歉，处理您的消息时出了问题，已记录。请稍
 CARD_GONE = "这张卡片已失效，请重新发送消息办理。"
 CARD_NOT_YOURS = "这张卡片不是发给您的，无法操作。"
 CARD_DONE = "这张卡片已经处理过了。"
+CARD_STALE = "这张卡片已失效或已被新卡片代替，请在最新的卡片上操作。"
+STALE_TEXTS = {phrase("expired"), phrase("replaced")}
 
 
 def dedup_hash(inbound: Inbound) -> str:
@@ -53,7 +58,10 @@ NEVER_CLARIFY = {"help", "ack", "other", "cancel"}
 def route_key(ctx: Context) -> str:
     inbound = ctx.inbound
     if inbound.kind == Kind.TEXT or (inbound.kind == Kind.VOICE and inbound.text):
-        ctx.understood = understand(inbound.text or "", ctx.local_now)
+        if form_engine.intercept(ctx):
+            return "form"
+        if ctx.understood is None:
+            ctx.understood = understand(inbound.text or "", ctx.local_now)
         if ctx.understood.sure or ctx.understood.intent in NEVER_CLARIFY:
             return ctx.understood.intent
         return "clarify"
@@ -100,12 +108,6 @@ def address_of(person: Person, platform: str) -> tuple[str, str] | None:
 # -- outbox -------------------------------------------------------------------------------------------
 
 
-def new_task_id(flow: str, now: datetime) -> str:
-    """Unique forever, within WeCom's charset [0-9A-Za-z_-@] and 128 bytes."""
-    safe = "".join(c for c in flow if c.isalnum())[:16] or "card"
-    return f"{safe}-{now:%Y%m%d%H%M%S}-{secrets.token_hex(6)}"
-
-
 def write_outbox(
     session: Session,
     inbound: Inbound,
@@ -146,6 +148,11 @@ def write_outbox(
             )
         elif isinstance(reply, CardUpdate):
             task_id = reply.card.task_id
+            if reply.retire:
+                retired = retire(session, reply)
+                if retired is None:
+                    continue
+                (platform, user, person_id), reply = retired
         row = Outbox(
             platform=platform,
             recipient=user,
@@ -161,6 +168,21 @@ def write_outbox(
         session.flush()
         ids.append(row.id)
     return ids
+
+
+def retire(session: Session, update: CardUpdate) -> tuple[tuple[str, str, int | None], CardUpdate] | None:
+    """A card finished without being tapped: stop taking taps, and show its end state if the platform
+    code from sending it is still unused."""
+    record = session.get(CardRecord, update.card.task_id) if update.card.task_id else None
+    if record is None:
+        return None
+    card = Card.model_validate(record.card).finished(update.card.done_text or "")
+    record.card = card.model_dump(mode="json")
+    record.state = "expired"
+    code, record.response_code = record.response_code, None
+    if not code:
+        return None
+    return (record.platform, record.recipient, record.person_id), CardUpdate(card=card, response_code=code)
 
 
 # -- the job ------------------------------------------------------------------------------------------
@@ -226,12 +248,22 @@ def process(session: Session, settings: Settings, inbound: Inbound, key: str) ->
 
     entry.person_id = person.id
     tz = ZoneInfo(settings.timezone)
+    store = form_store(settings)
+    desk, before = store.load(person.id, key, now)
     ctx = Context(
-        actor=actor_of(person, inbound.platform, inbound.sender), inbound=inbound, session=session, now=now, tz=tz
+        actor=actor_of(person, inbound.platform, inbound.sender),
+        inbound=inbound,
+        session=session,
+        now=now,
+        tz=tz,
+        forms=desk,
+        policy=policy(settings),
     )
     key_ = route_key(ctx)
     if key_ == "card":
         card_tapped(ctx)
+    elif key_ == "form":
+        ctx.intent = "form"
     else:
         ctx.intent = key_
         handler = handlers.registry.handler_for(key_)
@@ -239,7 +271,26 @@ def process(session: Session, settings: Settings, inbound: Inbound, key: str) ->
             handler(ctx)
     entry.intent = ctx.intent
     entry.status = "processed"
-    return "processed", write_outbox(session, inbound, entry.id, person, ctx.out, now)
+    ids = write_outbox(session, inbound, entry.id, person, ctx.out, now)
+    if desk.changed:
+        session.flush()  # SQL problems surface before the drafts are written
+        store.save(person.id, desk, key, before)
+    return "processed", ids
+
+
+def form_store(settings: Settings) -> FormStore:
+    return FormStore(redis_client(settings.redis_url), settings.form_ttl_hours * 3600)
+
+
+def policy(settings: Settings) -> Policy:
+    return Policy(
+        withdraw_minutes=settings.withdraw_minutes,
+        attach_minutes=settings.attach_minutes,
+        event_limit_hours=settings.event_limit_hours,
+        public_url=settings.public_url,
+        link_secret=settings.link_secret.get_secret_value() if settings.link_secret else "",
+        link_hours=settings.link_hours,
+    )
 
 
 def card_tapped(ctx: Context) -> None:
@@ -264,21 +315,24 @@ def card_tapped(ctx: Context) -> None:
         ctx.reply(CARD_NOT_YOURS)
         return
     if record.state != "open":
-        ctx.reply(CARD_DONE)
+        ctx.reply(CARD_STALE if record.state == "expired" else CARD_DONE)
         return
     handler = handlers.registry.handler_for(f"card:{record.flow}")
     if handler is None:
         ctx.reply(CARD_GONE)
         return
     handler(ctx)
+    used = False
     for item in ctx.out:
-        if isinstance(item.reply, CardUpdate) and item.person_id is None:
-            item.reply.card.task_id = record.task_id
-            record.card = item.reply.card.model_dump(mode="json")
-            if item.reply.card.done_text:
-                record.state = "done"
-    if action.response_code:
-        record.response_code = action.response_code
+        reply = item.reply
+        if isinstance(reply, CardUpdate) and item.person_id is None and not reply.retire:
+            reply.card.task_id = record.task_id
+            record.card = reply.card.model_dump(mode="json")
+            used = True
+            if reply.card.done_text:
+                record.state = "expired" if reply.card.done_text in STALE_TEXTS else "done"
+    if action.response_code and not used:
+        record.response_code = action.response_code  # kept to update the card later (e.g. when it goes stale)
 
 
 def stranger(session: Session, settings: Settings, inbound: Inbound, entry: InboundLog, now: datetime) -> list[int]:

@@ -134,6 +134,8 @@ class CardUpdate(BaseModel):
     kind: Literal["card_update"] = "card_update"
     card: Card
     response_code: str | None = None
+    # A card finished without a tap (a newer card replaced it): updated with the code kept from sending it.
+    retire: bool = False
 
 
 Reply = Annotated[TextReply | MarkdownReply | NoticeReply | CardReply | CardUpdate, Field(discriminator="kind")]

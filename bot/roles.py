@@ -8,6 +8,7 @@ from enum import StrEnum
 
 class Role(StrEnum):
     GRID_MEMBER = "grid_member"
+    GRID_LEADER = "grid_leader"
     VILLAGE_SECRETARY = "village_secretary"
     VILLAGE_COMMITTEE = "village_committee"
     PARTY_MEMBER = "party_member"
@@ -22,6 +23,7 @@ class Role(StrEnum):
 
 ROLE_LABELS: dict[Role, str] = {
     Role.GRID_MEMBER: "网格员",
+    Role.GRID_LEADER: "网格长",
     Role.VILLAGE_SECRETARY: "村党组织书记",
     Role.VILLAGE_COMMITTEE: "村委委员",
     Role.PARTY_MEMBER: "党员",
@@ -34,7 +36,8 @@ ROLE_LABELS: dict[Role, str] = {
 ROLE_ALIASES: dict[str, Role] = {
     **{label: role for role, label in ROLE_LABELS.items()},
     **{role.value: role for role in Role},
-    "网格长": Role.GRID_MEMBER,
+    "总网格长": Role.GRID_LEADER,
+    "村网格长": Role.GRID_LEADER,
     "专职网格员": Role.GRID_MEMBER,
     "兼职网格员": Role.GRID_MEMBER,
     "书记": Role.VILLAGE_SECRETARY,

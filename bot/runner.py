@@ -103,7 +103,8 @@ def sim_credentials() -> dict[str, str]:
     if SIM_ENV.exists():
         pairs = [line.split("=", 1) for line in SIM_ENV.read_text().splitlines() if "=" in line]
         values = {k.strip(): v.strip() for k, v in pairs}
-        if all(values.get(ENV_PREFIX + k) for k in ("WECOM_CORP_ID", "WECOM_TOKEN", "WECOM_AES_KEY", "WECOM_SECRET")):
+        needed = ("WECOM_CORP_ID", "WECOM_TOKEN", "WECOM_AES_KEY", "WECOM_SECRET", "LINK_SECRET")
+        if all(values.get(ENV_PREFIX + k) for k in needed):
             return values
     alphabet = string.ascii_letters + string.digits
     values = {
@@ -112,6 +113,7 @@ def sim_credentials() -> dict[str, str]:
         ENV_PREFIX + "WECOM_TOKEN": "".join(secrets.choice(alphabet) for _ in range(24)),
         ENV_PREFIX + "WECOM_AES_KEY": "".join(secrets.choice(alphabet) for _ in range(42)) + "A",
         ENV_PREFIX + "WECOM_SECRET": secrets.token_urlsafe(24),
+        ENV_PREFIX + "LINK_SECRET": secrets.token_urlsafe(32),
     }
     VAR.mkdir(exist_ok=True)
     SIM_ENV.write_text("".join(f"{k}={v}\n" for k, v in values.items()))

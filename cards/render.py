@@ -1,7 +1,7 @@
 """Card → platform JSON through the Jinja2 templates in cards/templates/<platform>/.
 
 Each string goes through `tojson`, so the template cannot produce invalid JSON whatever a cadre typed;
-`clip` keeps text inside the platform's limits (WeCom: title 36, desc 44, button 10 characters).
+`clip` keeps text inside the platform's limits (cards/wecom_limits.py for WeCom).
 """
 
 from __future__ import annotations
@@ -12,9 +12,16 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from cards import wecom_limits
 from cards.model import Card
 
 BUTTON_STYLES = {"primary": 1, "default": 2, "danger": 3, "plain": 4}
+WECOM_TEMPLATES = {
+    "notice": "text_notice",
+    "buttons": "button_interaction",
+    "choices": "vote_interaction",
+    "selects": "multiple_interaction",
+}
 
 
 def clip(text: object, limit: int) -> str:
@@ -34,18 +41,18 @@ def environment() -> Environment:
     env.policies["json.dumps_kwargs"] = {"ensure_ascii": False, "sort_keys": False}
     env.filters["clip"] = clip
     env.globals["button_style"] = BUTTON_STYLES
+    env.globals["L"] = wecom_limits
     return env
 
 
 def wecom_card_type(card: Card) -> str:
-    return "button_interaction" if card.buttons else "text_notice"
+    return WECOM_TEMPLATES[card.kind]
 
 
 def render(platform: str, card: Card, **context: Any) -> dict[str, Any]:
     """The platform's card JSON as a dict. `context` carries platform settings (links, source name)."""
     if platform != "wecom":
         raise ValueError(f"no card templates for {platform}")
-    kind = wecom_card_type(card)
-    template = environment().get_template(f"wecom/{kind}.j2")
+    template = environment().get_template(f"wecom/{wecom_card_type(card)}.j2")
     text = template.render(card=card, source=context.get("source", "村务助手"), link=context.get("link"))
     return json.loads(text)

@@ -1,11 +1,21 @@
-"""撤回: withdraw the sender's own last report, within the allowed window."""
+"""撤回 / 取消: drop the draft being filled, or withdraw the sender's last filed report within the window."""
 
 from __future__ import annotations
 
 from handlers.context import Context
+from handlers.forms import engine
 from handlers.registry import handles
+
+NOTHING = "您目前没有可以撤回的上报。"
 
 
 @handles("cancel")
 def withdraw(ctx: Context) -> None:
-    ctx.reply("您目前没有可以撤回的上报。")
+    from handlers.patrol.withdraw import offer_withdraw
+
+    draft = ctx.forms.current
+    if draft is not None:
+        engine.cancel(ctx, draft)
+        return
+    if not offer_withdraw(ctx):
+        ctx.reply(NOTHING)

@@ -3,7 +3,9 @@ likeliest readings. The tap re-reads the same message as the chosen intent."""
 
 from __future__ import annotations
 
-from cards.model import Button, Card
+from cards.content import card as build_card
+from cards.content import phrase
+from cards.model import Card
 from handlers.context import Context
 from handlers.describe import INTENT_LABELS
 from handlers.nlu import Understood
@@ -32,16 +34,8 @@ def ask_which(ctx: Context) -> None:
             handler(ctx)
         return
     snippet = u.text if len(u.text) <= 30 else u.text[:29] + "…"
-    ctx.card(
-        Card(
-            flow="clarify",
-            title="您是想办哪件事？",
-            description=f"「{snippet}」",
-            buttons=[Button(key=f"as:{intent}", text=INTENT_LABELS[intent]) for intent in options]
-            + [Button(key="as:none", text="都不是", style="default")],
-            data={"text": u.text},
-        )
-    )
+    choices = [{"intent": intent, "label": INTENT_LABELS[intent]} for intent in options]
+    ctx.card(build_card("clarify", flow="clarify", data={"text": u.text}, snippet=snippet, options=choices))
 
 
 @handles("card:clarify")
@@ -56,11 +50,11 @@ def chosen(ctx: Context) -> None:
     card = Card.model_validate(record.card) if record else None
     if intent == "none" or intent not in ACTIONABLE:
         if card:
-            ctx.update_card(card.finished("已取消"))
+            ctx.update_card(card.finished(phrase("cancelled")))
         ctx.reply("好的。您可以换个说法再发一次，或发送「帮助」查看示例。")
         return
     if card:
-        ctx.update_card(card.finished(f"按「{INTENT_LABELS[intent]}」办理"))
+        ctx.update_card(card.finished(phrase("as_intent", label=INTENT_LABELS[intent])))
     fields = fields_for(intent, normalize(text), text, ctx.local_now)
     ctx.understood = Understood(
         text=text,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from cards.model import Button, Card, CardField
+from cards.content import card as build_card
+from cards.content import phrase
+from cards.model import Card
 from handlers.context import Context
 from handlers.registry import handles
 
@@ -10,7 +12,8 @@ TOPICS: dict[str, tuple[str, str]] = {
     "patrol": (
         "网格巡查",
         "网格巡查：直接发「今天巡查3组，河道垃圾一处，已清理」，我整理成确认卡片，"
-        "您点「确认提交」即可登记。没有发现问题，发「今日巡查无异常」。",
+        "您点「提交」即可登记。没有发现问题，发「今日巡查无异常」。"
+        "提交后10分钟内发来的照片、位置会附在记录上；发「本周巡查情况」查看汇总，发「撤回」可撤回刚提交的记录。",
     ),
     "meeting": (
         "三会一课",
@@ -28,17 +31,8 @@ TOPICS: dict[str, tuple[str, str]] = {
 
 
 def help_card() -> Card:
-    return Card(
-        flow="help",
-        title="村务助手能帮您做什么",
-        description="用平时说话的方式发消息就行",
-        fields=[
-            CardField(label="巡查", value="今天巡查3组，无异常"),
-            CardField(label="会议", value="今天开了支委会，应到5人实到5人"),
-            CardField(label="走访", value="今天去李家村走访了5户"),
-        ],
-        buttons=[Button(key=f"help:{key}", text=label) for key, (label, _) in TOPICS.items()],
-    )
+    topics = [{"key": key, "label": label} for key, (label, _) in TOPICS.items()]
+    return build_card("help", flow="help", topics=topics)
 
 
 @handles("help")
@@ -56,4 +50,4 @@ def help_tapped(ctx: Context) -> None:
         return
     label, text = topic
     ctx.reply(text)
-    ctx.update_card(help_card().finished(f"已发送「{label}」说明"))
+    ctx.update_card(help_card().finished(phrase("sent", label=label)))

@@ -1,5 +1,6 @@
-"""Photos, voice, files, locations and links sent on their own. Later flows attach them to an open
-report; until one is open, the sender is told how to report in words. Nothing here is ever required."""
+"""Photos, voice, files, locations and links sent on their own. A photo or location sent while a patrol
+is being filled, or just after, attaches to it; otherwise the sender is told how to report in words.
+Nothing here is ever required."""
 
 from __future__ import annotations
 
@@ -18,6 +19,10 @@ WHAT = {
 
 @handles("media:image", "media:video", "media:file", "media:location", "media:link")
 def received(ctx: Context) -> None:
+    from handlers.patrol.attach import try_attach
+
+    if try_attach(ctx):
+        return
     what = WHAT.get(ctx.inbound.kind.value, "消息")
     ctx.reply(f"已收到您发的{what}。要登记事项，请用一句话说明，{EXAMPLE}。")
 

@@ -40,3 +40,27 @@ def my_villages(session: Session, org_id: int) -> list[str]:
         return [v.name for v in under(session, township, OrgKind.VILLAGE)]
     village = ancestor(session, org_id, OrgKind.VILLAGE)
     return [village.name] if village else []
+
+
+# Who sees what: the org subtree a person may look into, by their highest role.
+SCOPE_BY_ROLE: tuple[tuple[tuple[str, ...], tuple[OrgKind, ...]], ...] = (
+    (("admin", "supervisor"), (OrgKind.TOWNSHIP, OrgKind.COUNTY, OrgKind.CITY)),
+    (("township_cadre",), (OrgKind.TOWNSHIP, OrgKind.COUNTY, OrgKind.CITY)),
+    (("village_secretary", "grid_leader"), (OrgKind.VILLAGE,)),
+)
+
+
+def scope_of(session: Session, org_id: int, roles: list[str]) -> Org | None:
+    """The top of the part of the tree a person manages (their county, township or village), or None for
+    people who manage nobody (a grid member sees only their own records)."""
+    for role_names, kinds in SCOPE_BY_ROLE:
+        if any(r in roles for r in role_names):
+            org = session.get(Org, org_id)
+            while org is not None and org.kind not in {k.value for k in kinds}:
+                org = org.parent
+            return org or session.get(Org, org_id)
+    return None
+
+
+def within(org_path: str, scope_path: str) -> bool:
+    return org_path == scope_path or org_path.startswith(scope_path + "/")

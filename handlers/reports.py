@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from cards.model import Button, Card, Option, Selection
+from cards.content import card as build_card
+from cards.content import phrase
+from cards.model import Card
 from handlers.context import Context
 from handlers.describe import STATUS_LABELS, summary
 from handlers.nlu import REQUIRED
@@ -40,55 +42,31 @@ def missing(intent: str, fields: dict[str, Any]) -> list[str]:
 def question_card(ctx: Context, intent: str, fields: dict[str, Any], name: str, text: str) -> Card | None:
     data = {"intent": intent, "fields": fields, "field": name, "text": text}
     if name == "category":
-        return Card(
-            flow="question",
-            title="请选择问题类别",
-            description=summary(intent, fields),
-            data=data,
-            selection=Selection(key="value", title="类别", options=[Option(id=c, text=c) for c in CATEGORIES]),
-            buttons=[Button(key="choose", text="确定")],
-        )
-    if name == "meeting_type":
-        return Card(
-            flow="question",
-            title="请选择会议类型",
-            description=summary(intent, fields),
-            data=data,
-            selection=Selection(key="value", title="类型", options=[Option(id=t, text=t) for t in MEETING_TYPES]),
-            buttons=[Button(key="choose", text="确定")],
-        )
-    if name == "status":
-        return Card(
-            flow="question",
-            title="这项工作进展如何？",
-            description=summary(intent, fields),
-            data=data,
-            buttons=[Button(key=f"pick:{k}", text=v) for k, v in STATUS_LABELS.items()],
-        )
-    if name in ("place", "village"):
-        options = (
+        question, label, options = "请选择问题类别", "类别", [(c, c) for c in CATEGORIES]
+    elif name == "meeting_type":
+        question, label, options = "请选择会议类型", "类型", [(t, t) for t in MEETING_TYPES]
+    elif name == "status":
+        question, label, options = "这项工作进展如何？", "进展", list(STATUS_LABELS.items())
+    elif name in ("place", "village"):
+        found = (
             my_grids(ctx.session, ctx.actor.org_id) if name == "place" else my_villages(ctx.session, ctx.actor.org_id)
         )
-        if not options:
+        if not found:
             return None
-        title = "请问在哪个组？" if name == "place" else "请问去的是哪个村？"
-        if len(options) <= 5:
-            return Card(
-                flow="question",
-                title=title,
-                description=summary(intent, fields),
-                data=data,
-                buttons=[Button(key=f"pick:{o}", text=o) for o in options],
-            )
-        return Card(
-            flow="question",
-            title=title,
-            description=summary(intent, fields),
-            data=data,
-            selection=Selection(key="value", title="选择", options=[Option(id=o, text=o) for o in options[:10]]),
-            buttons=[Button(key="choose", text="确定")],
-        )
-    return None
+        question = "请问在哪个组？" if name == "place" else "请问去的是哪个村？"
+        label, options = "选择", [(o, o) for o in found[:10]]
+    else:
+        return None
+    return build_card(
+        "report_question",
+        flow="question",
+        data=data,
+        question=question,
+        summary=summary(intent, fields),
+        label=label,
+        choices=[{"id": value, "text": shown} for value, shown in options],
+        dropdown=len(options) > 5,
+    )
 
 
 def respond(ctx: Context, intent: str, fields: dict[str, Any], text: str) -> None:
@@ -105,7 +83,7 @@ def respond(ctx: Context, intent: str, fields: dict[str, Any], text: str) -> Non
         ctx.reply(f"我理解为：{summary(intent, fields)}。{TEXT_QUESTIONS.get(name, '请补充地点，例如「3组」。')}")
 
 
-@handles("patrol", "meeting", "leave", "trip", "task_progress")
+@handles("meeting", "leave", "trip", "task_progress")
 def report(ctx: Context) -> None:
     u = ctx.understood
     assert u is not None
@@ -134,5 +112,5 @@ def answered(ctx: Context) -> None:
     field_name = "grid" if data["field"] == "place" else data["field"]
     fields[field_name] = value
     label = STATUS_LABELS.get(value, value)
-    ctx.update_card(card.finished(f"已选：{label}"))
+    ctx.update_card(card.finished(phrase("chosen", text=label)))
     respond(ctx, data["intent"], fields, data.get("text", ""))

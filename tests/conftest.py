@@ -24,6 +24,7 @@ from bot.sim.callbacks import CallbackFactory
 from bot.sim.fake_wecom import FakeWeCom
 from bot.store.db import dispose_engines, normalise_url
 from bot.store.migrate import upgrade
+from bot.store.tables import Base
 
 REDIS_URL = os.environ.get("CADREBOT_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 DATABASE = os.environ.get("CADREBOT_TEST_DATABASE", "sqlite")
@@ -37,7 +38,7 @@ TOKEN = "cadrebotTestToken2026"
 AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 SECRET = "test-secret-value"
 
-TABLES = ["audit_log", "cards", "outbox", "inbound_log", "person_roles", "people", "orgs"]
+TABLES = [t.name for t in reversed(Base.metadata.sorted_tables)]
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -1,6 +1,6 @@
 """Conversations through the simulator that show the bot understanding what cadres write: it says back
 what it read, asks for what is missing one question at a time, and asks which reading is meant when it is
-not sure — never guessing."""
+not sure — never guessing. (Patrols, which now file, are in test_e2e_patrol.py.)"""
 
 from __future__ import annotations
 
@@ -8,38 +8,6 @@ from sqlalchemy import select
 
 from bot.store.db import get_engine, session_scope
 from bot.store.tables import InboundLog
-
-
-def test_a_patrol_report_is_read_back(chat) -> None:  # type: ignore[no-untyped-def]
-    chat.as_("wangxh").says("今天巡查3组，发现河道垃圾一处，已清理")
-    reply = chat.expect_text(contains="我理解为")
-    assert "网格巡查" in reply and "3组" in reply and "环境卫生1处" in reply and "已处理" in reply
-
-
-def test_a_missing_place_is_asked_with_the_senders_grids(chat) -> None:  # type: ignore[no-untyped-def]
-    chat.as_("wangxh").says("河边有一堆垃圾，已经清理了")
-    card = chat.expect_card(title_contains="哪个组")
-    assert [b["text"] for b in card["template_card"]["button_list"]] == ["3组"]  # 王小红's own grid
-    chat.taps(card, "3组")
-    got = chat.expect(card_update="已选：3组")
-    assert any("3组" in e.get("content", "") and "信息已齐全" in e.get("content", "") for e in got)
-
-
-def test_a_secretary_chooses_among_the_villages_grids(chat) -> None:  # type: ignore[no-untyped-def]
-    chat.as_("liming").says("发现有人在河边电鱼，劝离了")
-    card = chat.expect_card(title_contains="哪个组")
-    assert [b["text"] for b in card["template_card"]["button_list"]] == ["1组", "2组", "3组"]
-
-
-def test_a_missing_category_is_asked_with_a_drop_down(chat, factory) -> None:  # type: ignore[no-untyped-def]
-    chat.as_("zhangwei").says("今天巡查1组发现一处问题，还没处理")
-    card = chat.expect_card(title_contains="类别")
-    options = [o["text"] for o in card["template_card"]["button_selection"]["option_list"]]
-    assert options[:4] == ["矛盾纠纷", "安全隐患", "治安", "环境卫生"] and len(options) == 8
-    code = chat.fake.issue_response_code(card["task_id"], ["zhangwei"])
-    chat.post(factory.card_tap("zhangwei", card["task_id"], "choose", code, {"value": ["公共设施"]}))
-    got = chat.expect(card_update="已选：公共设施")
-    assert any("公共设施1处" in e.get("content", "") for e in got)
 
 
 def test_when_unsure_the_bot_asks_which_reading_is_meant(chat, server) -> None:  # type: ignore[no-untyped-def]

@@ -48,12 +48,27 @@ class Chat:
         self.post(self.factory.event(self.user, "enter_agent"))
         return self
 
-    def taps(self, card: dict[str, Any], button: str) -> Chat:
+    def taps(self, card: dict[str, Any], button: str, *, choosing: str | None = None) -> Chat:
+        """Tap a button (by its text or key); `choosing` picks an option of the card's drop-down first."""
         template = card["template_card"]
         keys = [b["key"] for b in template.get("button_list", []) if button in (b["text"], b["key"])]
         assert keys, f"no button {button!r} on the card: {[b['text'] for b in template.get('button_list', [])]}"
+        selections = None
+        if choosing is not None:
+            drop = template["button_selection"]
+            ids = [o["id"] for o in drop["option_list"] if choosing in (o["text"], o["id"])]
+            assert ids, f"no option {choosing!r}: {[o['text'] for o in drop['option_list']]}"
+            selections = {drop["question_key"]: ids[:1]}
         code = self.fake.issue_response_code(card["task_id"], [self.user.lower()])
-        self.post(self.factory.card_tap(self.user, card["task_id"], keys[0], code))
+        self.post(self.factory.card_tap(self.user, card["task_id"], keys[0], code, selections))
+        return self
+
+    def sends_photo(self, media_id: str = "photo-1") -> Chat:
+        self.post(self.factory.image(self.user, media_id=media_id))
+        return self
+
+    def sends_location(self, lat: float, lng: float, label: str) -> Chat:
+        self.post(self.factory.location(self.user, lat, lng, label))
         return self
 
     # -- what the phone shows -------------------------------------------------------------------------
@@ -71,17 +86,21 @@ class Chat:
                 return text
         raise AssertionError(f"{self.user} got no text containing {contains!r}; got {got}")
 
-    def expect_card(self, title_contains: str) -> dict[str, Any]:
-        got = self.new()
+    def expect_card(self, title_contains: str, got: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+        got = self.new() if got is None else got
         for entry in got:
             card = entry.get("template_card")
             if entry.get("msgtype") == "template_card" and title_contains in card["main_title"]["title"]:
                 return entry
         raise AssertionError(f"{self.user} got no card titled like {title_contains!r}; got {got}")
 
-    def expect(self, *, text: str | None = None, card_update: str | None = None) -> list[dict[str, Any]]:
-        """Several things at once (a tap usually brings a text and a card update)."""
+    def expect(
+        self, *, text: str | None = None, card_update: str | None = None, card: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Several things at once (a tap usually brings a text, a card update and maybe a new card)."""
         got = self.new()
+        if card is not None:
+            self.expect_card(card, got)
         if text is not None:
             assert any(text in e.get("content", "") for e in got), f"no text with {text!r} in {got}"
         if card_update is not None:

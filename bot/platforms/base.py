@@ -37,6 +37,7 @@ class OutboundMessage:
     recipient: str
     reply: Reply
     parts_sent: int = 0
+    attempt: int = 1  # a retry may repeat a send the platform did get (a timeout): ask it to drop repeats
 
 
 @dataclass

@@ -130,11 +130,18 @@ class FakeWeCom:
         return True
 
     def _duplicate(self, body: dict[str, Any]) -> bool:
-        if not body.get("enable_duplicate_check"):
-            return False
-        interval = int(body.get("duplicate_check_interval") or 1800)
-        digest = hashlib.sha1(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
-        return not self.redis.set(f"{PREFIX}:dup:{digest}", 1, nx=True, ex=max(interval, 1))
+        """WeCom's duplicate check: the same message sent within the interval is dropped, if the new send
+        asks for the check. Every send is remembered, whether it asked or not."""
+        content = {k: v for k, v in body.items() if k not in ("enable_duplicate_check", "duplicate_check_interval")}
+        digest = hashlib.sha1(json.dumps(content, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+        key = f"{PREFIX}:dup:{digest}"
+        if body.get("enable_duplicate_check"):
+            interval = int(body.get("duplicate_check_interval") or 1800)
+            last = self.redis.get(key)
+            if last is not None and time.time() - float(last) < interval:
+                return True
+        self.redis.set(key, time.time(), ex=4 * 3600)
+        return False
 
     def _check_card(self, card: dict[str, Any]) -> dict[str, Any] | None:
         card_type = card.get("card_type")

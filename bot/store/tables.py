@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -149,7 +151,7 @@ class CardRecord(Base):
     person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"), index=True)
     recipient: Mapped[str] = mapped_column(String(64))
     card: Mapped[dict[str, Any]] = mapped_column(JsonType)
-    state: Mapped[str] = mapped_column(String(16), default="open")  # open | done
+    state: Mapped[str] = mapped_column(String(16), default="open")  # open | done | expired
     response_code: Mapped[str | None] = mapped_column(String(256))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -166,13 +168,118 @@ class AuditLog(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
 
 
+class Counter(Base):
+    """Per-day sequences for receipt numbers (XC-20260305-003): one row per prefix and day."""
+
+    __tablename__ = "counters"
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class PatrolReport(Base):
+    """One 网格巡查 record as filed by a grid member: 无异常, or the problems found and how they were handled."""
+
+    __tablename__ = "patrol_reports"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    receipt_no: Mapped[str] = mapped_column(String(32), unique=True)
+    reporter_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"), index=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id", ondelete="RESTRICT"), index=True)  # grid or village
+    village_id: Mapped[int | None] = mapped_column(ForeignKey("orgs.id", ondelete="RESTRICT"), index=True)
+    grid: Mapped[str] = mapped_column(String(100))
+    patrol_date: Mapped[date] = mapped_column(Date, index=True)
+    issues: Mapped[int] = mapped_column(Integer, default=0)
+    category: Mapped[str | None] = mapped_column(String(16))
+    description: Mapped[str | None] = mapped_column(Text)
+    resolved: Mapped[bool | None] = mapped_column(Boolean)
+    location_text: Mapped[str | None] = mapped_column(String(200))
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    status: Mapped[str] = mapped_column(String(16), default="filed")  # filed | withdrawn
+    source_text: Mapped[str | None] = mapped_column(Text)
+    filed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    reporter: Mapped[Person] = relationship(foreign_keys=[reporter_id])
+    org: Mapped[Org] = relationship(foreign_keys=[org_id])
+    event: Mapped[GridEvent | None] = relationship(back_populates="report", uselist=False)
+
+    __table_args__ = (Index("ix_patrol_reporter_date", "reporter_id", "patrol_date"),)
+
+
+class Attachment(Base):
+    """A photo, file or location sent with a report (never required)."""
+
+    __tablename__ = "attachments"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    owner_kind: Mapped[str] = mapped_column(String(16))  # patrol | …
+    owner_id: Mapped[int] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(String(16))  # image | location | file | video
+    media_id: Mapped[str | None] = mapped_column(String(256))
+    url: Mapped[str | None] = mapped_column(String(1000))
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    label: Mapped[str | None] = mapped_column(String(200))
+    inbound_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_log.id", ondelete="SET NULL"))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (Index("ix_attachments_owner", "owner_kind", "owner_id"),)
+
+
+class GridEvent(Base):
+    """A problem a grid member could not settle alone, followed through its life-cycle by the village."""
+
+    __tablename__ = "grid_events"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    receipt_no: Mapped[str] = mapped_column(String(32), unique=True)
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("patrol_reports.id", ondelete="SET NULL"), unique=True)
+    village_id: Mapped[int] = mapped_column(ForeignKey("orgs.id", ondelete="RESTRICT"), index=True)
+    reporter_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"), index=True)
+    category: Mapped[str | None] = mapped_column(String(16))
+    description: Mapped[str | None] = mapped_column(Text)
+    location_text: Mapped[str | None] = mapped_column(String(200))
+    # reported → accepted → dispatched → handled → closed; rejected from reported
+    status: Mapped[str] = mapped_column(String(16), default="reported", index=True)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    report: Mapped[PatrolReport | None] = relationship(back_populates="event")
+    reporter: Mapped[Person] = relationship(foreign_keys=[reporter_id])
+    assignee: Mapped[Person | None] = relationship(foreign_keys=[assignee_id])
+    phases: Mapped[list[EventPhase]] = relationship(order_by="EventPhase.id", cascade="all, delete-orphan")
+
+
+class EventPhase(Base):
+    """The append-only log of an event's steps: who did what, when, with what remark."""
+
+    __tablename__ = "event_phases"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("grid_events.id", ondelete="CASCADE"), index=True)
+    step: Mapped[str] = mapped_column(String(16))
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str] = mapped_column(String(16))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    actor_name: Mapped[str] = mapped_column(String(50))
+    target_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    opinion: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 __all__ = [
+    "Attachment",
     "AuditLog",
     "Base",
     "CardRecord",
+    "Counter",
+    "EventPhase",
+    "GridEvent",
     "InboundLog",
     "Org",
     "Outbox",
+    "PatrolReport",
     "Person",
     "PersonRole",
 ]

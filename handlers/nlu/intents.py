@@ -84,6 +84,15 @@ def is_question(text: str) -> str | None:
     return None
 
 
+BARE_CANCEL = re.compile(r"^(?:取消|取消登记|取消上报|不报了)[。.!！]*$")
+# 本周巡查情况, 导出三月巡查台账, 谁还没巡查: a question about one's own records, though it asks nothing
+OWN_RECORDS = re.compile(
+    r"(?:巡查|巡逻|走访|下村|会议|三会一课)(?:的)?(?:情况|统计|汇总|记录|数据|次数|报表|进度)(?:呢|吧|啊)?[。.!！?？]*$"
+    r"|(?:导出|下载|要|发我|给我).{0,8}台账|台账(?:导出|下载)|^(?:本月|上月|上个月|这个月|\d+月|[一二三四五六七八九十]+月)?(?:巡查|巡逻)?台账[。.!！?？]*$"
+    r"|谁(?:还)?没(?:有)?(?:巡查|巡逻|走访)"
+)
+
+
 # -- evidence for the report intents ---------------------------------------------------------------------
 
 LEAVE = re.compile(r"请假|请个假|请一?天假|请.{1,3}天假|请半天假|告假|假条|请病假|请事假|销假")
@@ -225,6 +234,10 @@ def decide(text: str, original: str, now: datetime | None = None) -> Verdict:
     others_news = re.search(r"(?:会|会议|活动|党日|党课|走访|下村)(?:也)?(?:取消|不开)了", body) and not re.search(
         r"撤回|作废|报错", body
     )
+    if BARE_CANCEL.match(body):
+        return Verdict("cancel", 0.9, {"cancel": 0.9, "other": 0.1}, [f"cancelling '{body}'"])
+    if (m := OWN_RECORDS.search(body)) and not broadcast_match(body):
+        return Verdict("ask", 0.85, {"ask": 0.85, "patrol": 0.15}, [f"asks for own records '{m.group(0)}'"])
     if (m := lx.CANCEL.search(body)) and not others_news:
         return Verdict("cancel", 0.9, {"cancel": 0.9, "other": 0.1}, [f"withdrawing '{m.group(0)}'"])
 

@@ -1,8 +1,8 @@
 """Replies → WeCom message/send and update_template_card calls.
 
 Text and markdown over 2048 bytes are split on character boundaries (WeCom truncates silently beyond
-that); each part is paced and recorded as sent, so a retry resumes where the last attempt stopped. Every
-send asks WeCom's own duplicate check to drop an identical request repeated by a retry.
+that); each part is paced and recorded as sent, so a retry resumes where the last attempt stopped. A retry
+asks WeCom's own duplicate check to drop the request if the attempt that timed out did arrive.
 """
 
 from __future__ import annotations
@@ -83,8 +83,10 @@ class WeComSender:
                 sender = cls._shared[key] = cls(settings)
             return sender
 
-    def _dedup(self) -> dict[str, Any]:
-        if self.settings.duplicate_check_seconds <= 0:
+    def _dedup(self, message: OutboundMessage) -> dict[str, Any]:
+        # Only a retry asks WeCom to drop repeats: on a first attempt it would also drop a reply that is
+        # rightly the same as one sent minutes ago ("没能看懂…" twice in a row).
+        if self.settings.duplicate_check_seconds <= 0 or message.attempt <= 1:
             return {}
         return {"enable_duplicate_check": 1, "duplicate_check_interval": self.settings.duplicate_check_seconds}
 
@@ -105,7 +107,7 @@ class WeComSender:
             for index in range(message.parts_sent, len(parts)):
                 pace()
                 data = self.client.send_message(
-                    {"touser": user, "msgtype": kind, kind: {"content": parts[index]}, **self._dedup()}
+                    {"touser": user, "msgtype": kind, kind: {"content": parts[index]}, **self._dedup(message)}
                 )
                 self._check_recipient(data, user)
                 msgid = data.get("msgid")
@@ -114,7 +116,7 @@ class WeComSender:
         if isinstance(reply, NoticeReply):
             pace()
             data = self.client.send_message(
-                {"touser": user, "msgtype": "textcard", "textcard": textcard(reply, self.link), **self._dedup()}
+                {"touser": user, "msgtype": "textcard", "textcard": textcard(reply, self.link), **self._dedup(message)}
             )
             self._check_recipient(data, user)
             progress(1)
@@ -123,7 +125,7 @@ class WeComSender:
             pace()
             card = render("wecom", reply.card, link=self.link)
             data = self.client.send_message(
-                {"touser": user, "msgtype": "template_card", "template_card": card, **self._dedup()}
+                {"touser": user, "msgtype": "template_card", "template_card": card, **self._dedup(message)}
             )
             self._check_recipient(data, user)
             progress(1)

@@ -132,7 +132,11 @@ def _event(root: Element, base: dict, created: str) -> Inbound | None:
     name = (_text(root, "Event") or "").lower()
     key = _text(root, "EventKey") or ""
     task_id = _text(root, "TaskId") or ""
-    dedup = f"{PLATFORM}:{base['tenant']}:{base['agent_id']}:evt:{base['sender']}:{created}:{name}:{key}:{task_id}"
+    # a redelivered tap repeats its ResponseCode; two real taps in the same second each get their own
+    code = _text(root, "ResponseCode") or ""
+    dedup = (
+        f"{PLATFORM}:{base['tenant']}:{base['agent_id']}:evt:{base['sender']}:{created}:{name}:{key}:{task_id}:{code}"
+    )
     base["dedup_key"] = dedup
     base["message_id"] = "evt-" + hashlib.sha1(dedup.encode()).hexdigest()[:24]
 

@@ -1,0 +1,405 @@
+"""The monthly 巡查台账: every filed patrol of one month under an org, as a print-ready Excel workbook.
+
+Sheet 巡查台账 lists the records (one line each, with a totals line); sheet 汇总 gives one line per village.
+The workbook is built from the session alone; the CLI and the signed download link both call `ledger_bytes`.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from io import BytesIO
+from typing import Any
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
+from openpyxl.styles import Alignment, Border, Font, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from bot.links import sign
+from bot.roles import OrgKind, Role
+from bot.store.tables import Attachment, GridEvent, Org, PatrolReport, Person, PersonRole
+from handlers.context import Policy
+from handlers.orgs import ancestor, within
+from handlers.patrol.events import STATUS_LABELS
+
+SHEET = "巡查台账"
+SUMMARY_SHEET = "汇总"
+HEADERS = (
+    "序号",
+    "巡查日期",
+    "村",
+    "网格",
+    "网格员",
+    "巡查情况",
+    "问题类别",
+    "情况说明",
+    "处理情况",
+    "事件编号",
+    "事件状态",
+    "照片",
+    "登记编号",
+    "登记时间",
+)
+WIDTHS = (6, 11, 10, 8, 9, 13, 10, 36, 12, 18, 13, 6, 18, 12)
+SUMMARY_HEADERS = ("村", "网格员人数", "已巡查人数", "巡查记录数", "发现问题数", "当场处理", "转村里处理", "未办结事件")
+SUMMARY_WIDTHS = (14, 11, 11, 11, 11, 10, 11, 11)
+OPEN_EVENT = frozenset({"reported", "accepted", "dispatched", "handled"})
+EMPTY = "本月暂无巡查记录"
+FONT = "宋体"
+
+_thin = Side(style="thin")
+BORDER = Border(left=_thin, right=_thin, top=_thin, bottom=_thin)
+CENTRE = Alignment(horizontal="center", vertical="center")
+WRAP = Alignment(horizontal="left", vertical="center", wrap_text=True)
+
+
+def parse_month(text: str) -> tuple[int, int]:
+    """'2026-03' → (2026, 3)."""
+    match = re.fullmatch(r"\s*(\d{4})-(\d{1,2})\s*", text or "")
+    if not match or not 1 <= int(match.group(2)) <= 12:
+        raise ValueError(f"月份格式应为 YYYY-MM，例如 2026-03（收到的是 {text!r}）")
+    return int(match.group(1)), int(match.group(2))
+
+
+@dataclass(frozen=True)
+class LedgerRow:
+    report_id: int
+    patrol_date: date
+    village: str
+    village_path: str
+    grid: str
+    reporter_id: int
+    reporter: str
+    issues: int
+    category: str | None
+    description: str | None
+    resolved: bool | None
+    event_no: str | None
+    event_status: str | None  # the code (reported, closed, …); STATUS_LABELS gives the words
+    photos: int
+    receipt_no: str
+    filed_at: datetime  # aware UTC
+
+    @property
+    def finding(self) -> str:
+        return f"发现问题{self.issues}处" if self.issues else "无异常"
+
+    @property
+    def handling(self) -> str | None:
+        if not self.issues or self.resolved is None:
+            return None
+        return "已当场处理" if self.resolved else "需村里处理"
+
+
+def _natural(text: str) -> tuple[Any, ...]:
+    # so that 2组 comes before 10组
+    return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", text))
+
+
+def _in_tree(path: str) -> ColumnElement[bool]:
+    return or_(Org.path == path, Org.path.startswith(path + "/", autoescape=True))
+
+
+def _month_bounds(year: int, month: int) -> tuple[date, date]:
+    start = date(year, month, 1)
+    return start, date(year + month // 12, month % 12 + 1, 1)
+
+
+def ledger_rows(session: Session, scope: Org, year: int, month: int) -> list[LedgerRow]:
+    """The filed (not withdrawn) patrols of the month whose grid or village lies in `scope`."""
+    start, end = _month_bounds(year, month)
+    village = aliased(Org)
+    found = session.execute(
+        select(PatrolReport, Org, Person.name, village)
+        .join(Org, PatrolReport.org_id == Org.id)
+        .join(Person, PatrolReport.reporter_id == Person.id)
+        .outerjoin(village, PatrolReport.village_id == village.id)
+        .where(
+            PatrolReport.status == "filed",
+            PatrolReport.patrol_date >= start,
+            PatrolReport.patrol_date < end,
+            _in_tree(scope.path),
+        )
+    ).all()
+    ids = [report.id for report, *_ in found]
+    photos: dict[int, int] = {}
+    events: dict[int, tuple[str, str]] = {}
+    if ids:
+        photos = {
+            owner: count
+            for owner, count in session.execute(
+                select(Attachment.owner_id, func.count())
+                .where(Attachment.owner_kind == "patrol", Attachment.kind == "image", Attachment.owner_id.in_(ids))
+                .group_by(Attachment.owner_id)
+            )
+        }
+        events = {
+            report_id: (receipt, status)
+            for report_id, receipt, status in session.execute(
+                select(GridEvent.report_id, GridEvent.receipt_no, GridEvent.status).where(GridEvent.report_id.in_(ids))
+            )
+        }
+    rows: list[LedgerRow] = []
+    for report, org, reporter, village_org in found:
+        home = village_org or ancestor(session, org.id, OrgKind.VILLAGE) or org
+        event = events.get(report.id)
+        rows.append(
+            LedgerRow(
+                report_id=report.id,
+                patrol_date=report.patrol_date,
+                village=home.name,
+                village_path=home.path,
+                grid=report.grid,
+                reporter_id=report.reporter_id,
+                reporter=reporter,
+                issues=report.issues or 0,
+                category=report.category if report.issues else None,
+                description=report.description,
+                resolved=report.resolved,
+                event_no=event[0] if event else None,
+                event_status=event[1] if event else None,
+                photos=photos.get(report.id, 0),
+                receipt_no=report.receipt_no,
+                filed_at=report.filed_at,
+            )
+        )
+    rows.sort(key=lambda r: (_natural(r.village_path), _natural(r.grid), r.patrol_date, r.report_id))
+    return rows
+
+
+@dataclass(frozen=True)
+class Totals:
+    records: int
+    people: int
+    issues: int
+    on_the_spot: int
+    to_village: int
+    photos: int
+    open_events: int
+
+    @classmethod
+    def of(cls, rows: Sequence[LedgerRow]) -> Totals:
+        return cls(
+            records=len(rows),
+            people=len({r.reporter_id for r in rows}),
+            issues=sum(r.issues for r in rows),
+            on_the_spot=sum(r.issues for r in rows if r.resolved is True),
+            to_village=sum(r.issues for r in rows if r.resolved is False),
+            photos=sum(r.photos for r in rows),
+            open_events=sum(1 for r in rows if r.event_status in OPEN_EVENT),
+        )
+
+    @property
+    def sentence(self) -> str:
+        return (
+            f"巡查记录{self.records}条，网格员{self.people}人，发现问题{self.issues}处，"
+            f"其中当场处理{self.on_the_spot}处、转村里处理{self.to_village}处。"
+        )
+
+
+# -- the workbook ---------------------------------------------------------------------------------------
+
+
+def _font(bold: bool = False, size: float = 10.5) -> Font:
+    return Font(name=FONT, bold=bold, size=size)
+
+
+def _put(ws: Worksheet, row: int, col: int, value: Any, *, bold: bool = False, fmt: str | None = None) -> Cell:
+    cell: Cell = ws.cell(row=row, column=col, value=value)
+    cell.font = _font(bold)
+    cell.border = BORDER
+    cell.alignment = CENTRE
+    if fmt:
+        cell.number_format = fmt
+    return cell
+
+
+def _banner(ws: Worksheet, row: int, ncols: int, text: str, *, size: float, bold: bool, align: str) -> None:
+    ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=ncols)
+    cell = ws.cell(row=row, column=1, value=text)
+    cell.font = _font(bold, size)
+    cell.alignment = Alignment(horizontal=align, vertical="center")
+
+
+def _frame(ws: Worksheet, title: str, period: str, headers: Sequence[str], widths: Sequence[int]) -> int:
+    """Title, period line and header; the header repeats on every printed page. Returns the first data row."""
+    ncols = len(headers)
+    _banner(ws, 1, ncols, title, size=16, bold=True, align="center")
+    ws.row_dimensions[1].height = 30
+    _banner(ws, 2, ncols, period, size=10.5, bold=False, align="left")
+    for col, (name, width) in enumerate(zip(headers, widths, strict=True), start=1):
+        _put(ws, 3, col, name, bold=True).alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        ws.column_dimensions[get_column_letter(col)].width = width
+    ws.row_dimensions[3].height = 22
+    ws.print_title_rows = "3:3"
+    ws.freeze_panes = "A4"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0  # as many pages tall as it takes
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+    return 4
+
+
+def _period(scope: Org, year: int, month: int, tz: ZoneInfo, now: datetime) -> str:
+    last = calendar.monthrange(year, month)[1]
+    exported = now.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+    return f"单位：{scope.path}　期间：{year}年{month}月1日—{month}月{last}日　导出时间：{exported}"
+
+
+def _detail_sheet(ws: Worksheet, scope: Org, rows: Sequence[LedgerRow], period: str, tz: ZoneInfo) -> None:
+    r = _frame(ws, f"{scope.name}网格巡查台账", period, HEADERS, WIDTHS)
+    ncols = len(HEADERS)
+    if not rows:
+        for col in range(1, ncols + 1):
+            _put(ws, r, col, EMPTY if col == 1 else None)
+        ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=ncols)
+        ws.row_dimensions[r].height = 24
+        r += 1
+    for n, row in enumerate(rows, start=1):
+        values: tuple[Any, ...] = (
+            n,
+            row.patrol_date,
+            row.village,
+            row.grid,
+            row.reporter,
+            row.finding,
+            row.category or None,
+            row.description or None,
+            row.handling,
+            row.event_no,
+            STATUS_LABELS.get(row.event_status, row.event_status) if row.event_status else None,
+            row.photos,
+            row.receipt_no,
+            row.filed_at.astimezone(tz).strftime("%m-%d %H:%M"),
+        )
+        for col, value in enumerate(values, start=1):
+            cell = _put(ws, r, col, value, fmt="yyyy-mm-dd" if col == 2 else None)
+            if col == 8:
+                cell.alignment = WRAP
+        r += 1
+    t = Totals.of(rows)
+    for col in range(1, ncols + 1):
+        _put(ws, r, col, None, bold=True)
+    # numbers stay numbers (they add up in Excel); the formats make them read as words on paper
+    _put(ws, r, 1, "合计", bold=True)
+    _put(ws, r, 2, t.records, bold=True, fmt='0"条"')
+    _put(ws, r, 5, t.people, bold=True, fmt='0"人"')
+    _put(ws, r, 6, t.issues, bold=True, fmt='"发现问题"0"处"')
+    _put(ws, r, 8, t.sentence, bold=True).alignment = WRAP
+    _put(ws, r, 9, t.on_the_spot, bold=True, fmt='"当场处理"0"处"')
+    _put(ws, r, 10, t.to_village, bold=True, fmt='"转村里处理"0"处"')
+    _put(ws, r, 12, t.photos, bold=True)
+    ws.row_dimensions[r].height = 30
+    ws.print_area = f"A1:{get_column_letter(ncols)}{r}"
+
+
+def _villages(session: Session, scope: Org) -> list[Org]:
+    if scope.kind == OrgKind.VILLAGE.value:
+        return [scope]
+    found = list(
+        session.scalars(
+            select(Org).where(Org.kind == OrgKind.VILLAGE.value, Org.path.startswith(scope.path + "/", autoescape=True))
+        )
+    )
+    # a grid (or a place with no villages) stands for itself
+    return sorted(found, key=lambda o: _natural(o.path)) or [scope]
+
+
+def _grid_members(session: Session, org: Org) -> int:
+    return (
+        session.scalar(
+            select(func.count(func.distinct(Person.id)))
+            .join(PersonRole, PersonRole.person_id == Person.id)
+            .join(Org, Person.org_id == Org.id)
+            .where(PersonRole.role == Role.GRID_MEMBER.value, Person.active.is_(True), _in_tree(org.path))
+        )
+        or 0
+    )
+
+
+def _summary_sheet(session: Session, ws: Worksheet, scope: Org, rows: Sequence[LedgerRow], period: str) -> None:
+    r = _frame(ws, f"{scope.name}网格巡查汇总", period, SUMMARY_HEADERS, SUMMARY_WIDTHS)
+    villages = _villages(session, scope)
+    left = list(rows)
+    lines: list[tuple[str, int | None, Sequence[LedgerRow]]] = []
+    for village in villages:
+        mine = [row for row in left if within(row.village_path, village.path)]
+        left = [row for row in left if not within(row.village_path, village.path)]
+        lines.append((village.name, _grid_members(session, village), mine))
+    if left:  # filed somewhere no village covers; listed rather than silently dropped
+        lines.append(("其他", None, left))
+    members_total = 0
+    for name, members, mine in lines:
+        t = Totals.of(mine)
+        members_total += members or 0
+        values = (name, members, t.people, t.records, t.issues, t.on_the_spot, t.to_village, t.open_events)
+        for col, value in enumerate(values, start=1):
+            _put(ws, r, col, value)
+        r += 1
+    t = Totals.of(rows)
+    values = ("合计", members_total, t.people, t.records, t.issues, t.on_the_spot, t.to_village, t.open_events)
+    for col, value in enumerate(values, start=1):
+        _put(ws, r, col, value, bold=True)
+    ws.print_area = f"A1:{get_column_letter(len(SUMMARY_HEADERS))}{r}"
+
+
+def build_ledger(
+    session: Session,
+    scope: Org,
+    year: int,
+    month: int,
+    tz: ZoneInfo,
+    now: datetime,
+    rows: Iterable[LedgerRow] | None = None,
+) -> Workbook:
+    """The 巡查台账 workbook for `scope` and the month; `rows` saves a second query when the caller has them."""
+    found = list(rows) if rows is not None else ledger_rows(session, scope, year, month)
+    period = _period(scope, year, month, tz, now)
+    wb = Workbook()
+    detail = wb.active
+    assert detail is not None
+    detail.title = SHEET
+    _detail_sheet(detail, scope, found, period, tz)
+    _summary_sheet(session, wb.create_sheet(SUMMARY_SHEET), scope, found, period)
+    return wb
+
+
+def ledger_bytes(
+    session: Session,
+    scope: Org,
+    year: int,
+    month: int,
+    tz: ZoneInfo,
+    now: datetime,
+    rows: Iterable[LedgerRow] | None = None,
+) -> bytes:
+    buffer = BytesIO()
+    build_ledger(session, scope, year, month, tz, now, rows).save(buffer)
+    return buffer.getvalue()
+
+
+def ledger_filename(scope: Org, month: str) -> str:
+    return f"{scope.name}巡查台账-{month}.xlsx"
+
+
+def ledger_link(policy: Policy, person_id: int, org_path: str, month: str, now: datetime) -> str | None:
+    """A signed download link for the chat; None when links are not configured."""
+    if not policy.link_secret or not policy.public_url:
+        return None
+    payload = {"kind": "patrols", "p": person_id, "org": org_path, "month": month}
+    token = sign(policy.link_secret, payload, now, policy.link_hours)
+    return f"{policy.public_url.rstrip('/')}/exports/patrols.xlsx?token={quote(token, safe='')}"

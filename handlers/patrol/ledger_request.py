@@ -1,0 +1,60 @@
+"""巡查台账 in the chat: a supervisor, township cadre or 书记 gets a signed download link for a month's
+ledger of the area they manage; anyone else is told who can fetch it."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from handlers.context import Context
+from handlers.nlu.chinese_time import add_months
+from handlers.orgs import scope_of
+
+MONTH = re.compile(r"(?:(?P<y>20\d\d)年)?(?P<m>1[0-2]|[1-9]|[一二三四五六七八九十]|十一|十二)月")
+CN_MONTH = {
+    "一": 1,
+    "二": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+    "十": 10,
+    "十一": 11,
+    "十二": 12,
+}
+
+
+def month_of(text: str, today: date) -> str:
+    if re.search(r"上个?月", text):
+        y, m = add_months(today.year, today.month, -1)
+        return f"{y:04d}-{m:02d}"
+    found = MONTH.search(text)
+    if found:
+        raw = found.group("m")
+        month = int(raw) if raw.isdigit() else CN_MONTH[raw]
+        year = int(found.group("y")) if found.group("y") else today.year - (1 if month > today.month else 0)
+        return f"{year:04d}-{month:02d}"
+    return f"{today.year:04d}-{today.month:02d}"
+
+
+def send_ledger_link(ctx: Context, text: str) -> None:
+    from handlers.patrol.ledger import ledger_link
+
+    scope = scope_of(ctx.session, ctx.actor.org_id, ctx.actor.roles)
+    if scope is None:
+        ctx.reply("巡查台账由村书记、网格长和镇、县督导导出。您可以发「本周巡查情况」查看自己的记录。")
+        return
+    month = month_of(text, ctx.local_now.date())
+    url = ledger_link(ctx.policy, ctx.actor.person_id, scope.path, month, ctx.now)
+    if url is None:
+        ctx.reply("台账下载还没有配置好（缺少下载链接密钥或公网地址），请联系管理员。")
+        return
+    y, m = month.split("-")
+    ctx.notice(
+        f"{scope.name}{int(y)}年{int(m)}月巡查台账",
+        f"点击下载 Excel 巡查台账，可直接打印。链接{ctx.policy.link_hours}小时内有效，仅限本人使用。",
+        url=url,
+    )

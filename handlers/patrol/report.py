@@ -1,0 +1,34 @@
+"""A patrol message opens the patrol form with everything the message said; taps on form cards."""
+
+from __future__ import annotations
+
+from cards.model import Card
+from handlers.context import Context
+from handlers.forms import engine
+from handlers.patrol import form as patrol_form
+from handlers.patrol.filing import NOT_IN_A_VILLAGE
+from handlers.registry import handles
+
+
+@handles("patrol")
+def patrol(ctx: Context) -> None:
+    u = ctx.understood
+    assert u is not None
+    if not patrol_form.may_patrol(ctx):
+        ctx.reply(NOT_IN_A_VILLAGE)
+        return
+    values = dict(u.fields)
+    if values.get("issues"):
+        values["note"] = u.text.strip()[:200]
+    engine.begin(ctx, "patrol", values, u.text)
+
+
+@handles("card:form")
+def form_tapped(ctx: Context) -> None:
+    from bot.store.tables import CardRecord
+
+    action = ctx.inbound.card_action
+    assert action is not None
+    record = ctx.session.get(CardRecord, action.task_id)
+    assert record is not None
+    engine.tapped(ctx, Card.model_validate(record.card))

@@ -1,0 +1,156 @@
+"""Nothing a cadre types or taps leaves a 5xx, a stuck draft or a half-written record: odd messages with
+and without an open draft, taps on expired cards, and a draft that outlives the worker process."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from bot.formstore import PREFIX
+from bot.store.db import get_engine, session_scope
+from bot.store.tables import InboundLog, PatrolReport
+
+from transcript import Chat
+
+ODD = {
+    "empty": "",
+    "spaces": "   \n\t ",
+    "emoji only": "😀😀🙏🙏🌾",
+    "one emoji": "👌",
+    "5000 characters": ("村里情况很多需要说明，" * 500)[:5000],
+    "5000 characters of report words": "巡查" * 2500,
+    "mixed languages": "Today 巡查 group 3, everything OK，没有 problem ✅",
+    "markup": "<xml><![CDATA[]]>]]>&amp;&lt;script&gt;</xml>",
+    "control characters": "巡查\u200b\u202e3组\ufeff",
+}
+
+
+def failures(server) -> list[str]:  # type: ignore[no-untyped-def]
+    with session_scope(get_engine(server.settings.database_url)) as s:
+        return [f"{r.text!r}: {r.error}" for r in s.scalars(select(InboundLog).where(InboundLog.status != "processed"))]
+
+
+def reports(server) -> int:  # type: ignore[no-untyped-def]
+    with session_scope(get_engine(server.settings.database_url)) as s:
+        return len(s.scalars(select(PatrolReport)).all())
+
+
+@pytest.mark.parametrize("text", list(ODD.values()), ids=list(ODD))
+def test_odd_messages_get_a_polite_answer_and_leave_the_draft_usable(chat, server, text: str) -> None:  # type: ignore[no-untyped-def]
+    chat.as_("liming").says("巡查发现有人乱倒垃圾")
+    chat.expect_card("哪个组")
+    chat.says(text)  # the callback is answered 200 (Chat.post checks)
+    for entry in chat.new():
+        assert "出了问题" not in entry.get("content", "")
+    assert failures(server) == []
+    chat.says("继续")
+    chat.expect(text="接着办")
+    chat.says("取消")
+    chat.expect(text="已取消")
+    assert reports(server) == 0  # nothing half-written
+
+
+@pytest.mark.parametrize("text", list(ODD.values()), ids=list(ODD))
+def test_odd_messages_without_a_draft(chat, server, text: str) -> None:  # type: ignore[no-untyped-def]
+    chat.as_("wangxh").says(text)
+    for entry in chat.new():
+        assert "出了问题" not in entry.get("content", "")
+    assert failures(server) == [] and reports(server) == 0
+
+
+def test_a_tap_on_a_card_whose_draft_expired(chat, server, redis) -> None:  # type: ignore[no-untyped-def]
+    chat.as_("wangxh").says("今日巡查无异常")
+    card = chat.expect_card("请确认")
+    for key in redis.scan_iter(f"{PREFIX}*"):
+        redis.delete(key)  # what CADREBOT_FORM_TTL_HOURS of silence does
+    chat.taps(card, "提交")
+    chat.expect(text="这份登记已过期或已处理", card_update="已失效")
+    assert reports(server) == 0 and failures(server) == []
+    chat.taps(card, "提交")  # and again: the card is finished now
+    chat.expect(text="已失效")
+
+
+def test_a_draft_older_than_the_ttl_is_gone(chat, server, redis) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    chat.as_("wangxh").says("今日巡查无异常")
+    card = chat.expect_card("请确认")
+    [key] = list(redis.scan_iter(f"{PREFIX}*"))
+    stored = json.loads(redis.get(key))
+    stored["forms"][0]["updated_at"] = "2020-01-01T00:00:00Z"
+    redis.set(key, json.dumps(stored))
+    chat.says("继续")
+    chat.expect_text("没有未完成的登记")
+    chat.taps(card, "提交")
+    chat.expect(text="已过期")
+    assert reports(server) == 0
+
+
+def test_a_tap_on_an_unknown_card(chat, factory) -> None:  # type: ignore[no-untyped-def]
+    chat.as_("wangxh").post(factory.card_tap("wangxh", "form-20200101000000-abcdef", "submit", "code-1"))
+    chat.expect_text("这张卡片已失效")
+
+
+# -- a worker that dies between two messages ----------------------------------------------------------
+
+
+def start_worker() -> subprocess.Popen[bytes]:
+    cli = Path(sys.executable).with_name("cadrebot")
+    return subprocess.Popen(
+        [str(cli), "worker", "--name", f"restart-test-{time.monotonic_ns()}"],
+        env=os.environ.copy(),
+        stdout=open("/tmp/worker.out", "ab"),
+        stderr=subprocess.STDOUT,
+    )
+
+
+def wait_for(check: Callable[[], Any], what: str, timeout: float = 30) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = check()
+        if found:
+            return found
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def card_titled(chat: Chat, words: str) -> Callable[[], dict[str, Any] | None]:
+    def check() -> dict[str, Any] | None:
+        for entry in chat.fake.inbox(chat.user):
+            card = entry.get("template_card")
+            if entry.get("api") == "send" and card and words in card["main_title"]["title"]:
+                return entry
+        return None
+
+    return check
+
+
+def test_a_draft_is_resumed_after_the_worker_is_killed(server, http, factory, fake) -> None:  # type: ignore[no-untyped-def]
+    chat = Chat(http, factory, fake, work=lambda scheduled=False: None)  # a real worker process does the work
+    worker = start_worker()
+    try:
+        chat.as_("liming").says("巡查发现有人乱倒垃圾")
+        wait_for(card_titled(chat, "哪个组"), "the first question")
+        worker.send_signal(signal.SIGKILL)  # no chance to save anything on the way out
+        worker.wait(timeout=10)
+
+        chat.says("3组")  # queued while no worker runs
+        worker = start_worker()
+        question = wait_for(card_titled(chat, "处理了吗"), "the next question, from a new worker")
+        chat.taps(question, "需村里处理")
+        confirm = wait_for(card_titled(chat, "请确认巡查记录"), "the confirmation card")
+        chat.taps(confirm, "提交")
+        wait_for(lambda: any("巡查记录已提交" in e.get("content", "") for e in fake.inbox("liming")), "the receipt")
+    finally:
+        worker.terminate()
+        worker.wait(timeout=10)
+    assert reports(server) == 1
