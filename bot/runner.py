@@ -156,6 +156,7 @@ def run_all(*, demo: bool, sim: bool | None, host: str | None, port: int | None,
         env[ENV_PREFIX + "SIM"] = "1"
         shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
         env[ENV_PREFIX + "WECOM_API_BASE"] = f"http://{shown_host}:{port}/sim/wecom"
+        env.setdefault(ENV_PREFIX + "PUBLIC_URL", f"http://{shown_host}:{port}")  # download links open locally
     env.setdefault(ENV_PREFIX + "LOG_FORMAT", "text")
 
     # Redis: the configured one, else the local default, else one we start.

@@ -56,8 +56,11 @@ class Context:
     def markdown(self, text: str) -> None:
         self.out.append(Outgoing(reply=MarkdownReply(text=text)))
 
-    def notice(self, title: str, text: str, url: str | None = None, person_id: int | None = None) -> None:
-        self.out.append(Outgoing(reply=NoticeReply(title=title, text=text, url=url), person_id=person_id))
+    def notice(
+        self, title: str, text: str, url: str | None = None, person_id: int | None = None, button: str = "详情"
+    ) -> None:
+        reply = NoticeReply(title=title, text=text, url=url, button=button)
+        self.out.append(Outgoing(reply=reply, person_id=person_id))
 
     def card(self, card: Card, person_id: int | None = None) -> Card:
         """Send a card; returns it with its task id, which the flow may keep to recognise taps."""

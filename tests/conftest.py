@@ -254,3 +254,31 @@ def chat(http: httpx.Client, factory: CallbackFactory, fake: FakeWeCom, work):  
     from transcript import Chat
 
     return Chat(http, factory, fake, work)
+
+
+@pytest.fixture
+def server_with(make_settings, redis: Redis, roster: None):  # type: ignore[no-untyped-def]
+    """Start the app with extra settings (CADREBOT_ names without the prefix): server_with(LINK_SECRET="…")."""
+    started: list[LiveServer] = []
+
+    def start(**overrides: object) -> LiveServer:
+        port = free_port()
+        settings = make_settings(
+            WECOM_API_BASE=f"http://127.0.0.1:{port}/sim/wecom", PUBLIC_URL=f"http://127.0.0.1:{port}", **overrides
+        )
+        live = LiveServer(settings, port).__enter__()
+        started.append(live)
+        return live
+
+    yield start
+    for live in started:
+        live.__exit__(None, None, None)
+
+
+def chat_on(live: LiveServer, factory: CallbackFactory):  # type: ignore[no-untyped-def]
+    from transcript import Chat
+
+    client = httpx.Client(base_url=live.url, timeout=10)
+    return Chat(
+        client, factory, FakeWeCom(live.settings), lambda scheduled=False: drain(live.settings, scheduled=scheduled)
+    )

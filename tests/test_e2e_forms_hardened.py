@@ -108,8 +108,8 @@ def start_worker() -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [str(cli), "worker", "--name", f"restart-test-{time.monotonic_ns()}"],
         env=os.environ.copy(),
-        stdout=open("/tmp/worker.out", "ab"),
-        stderr=subprocess.STDOUT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
 
 

@@ -82,6 +82,46 @@ def test_run_serves_the_simulator_with_the_demo_roster(db_url: str, redis, tmp_p
             ]
             assert any("下村走访" in t for t in texts)
             assert (tmp_path / "var" / "sim.env").exists()
+
+            # a patrol, one message and one tap, on the same page
+            http.post("/sim/api/say", json={"user": "wangxh", "text": "今日巡查无异常"})
+            confirm = wait_for(
+                lambda: [
+                    i
+                    for i in http.get("/sim/api/timeline", params={"user": "wangxh"}).json()
+                    if i["type"] == "card" and "请确认巡查记录" in i["card"]["main_title"]["title"]
+                ],
+                30,
+                "the confirmation card",
+            )[0]
+            http.post(
+                "/sim/api/tap", json={"user": "wangxh", "task_id": confirm["task_id"], "key": "submit", "label": "提交"}
+            )
+            filed = wait_for(
+                lambda: [
+                    i["card"]["replace_text"]
+                    for i in http.get("/sim/api/timeline", params={"user": "wangxh"}).json()
+                    if i.get("task_id") == confirm["task_id"] and i["card"].get("replace_text")
+                ],
+                30,
+                "the receipt on the card",
+            )
+            assert filed[0].startswith("已提交 · 编号 XC-")
+
+            # a supervisor's ledger link opens on this machine
+            http.post("/sim/api/say", json={"user": "zhaomin", "text": "导出本月巡查台账"})
+            notice = wait_for(
+                lambda: [
+                    i
+                    for i in http.get("/sim/api/timeline", params={"user": "zhaomin"}).json()
+                    if i["from"] == "bot" and "巡查台账" in i.get("text", "")
+                ],
+                30,
+                "the ledger link",
+            )[0]
+            assert "点击下载" in notice["text"] and notice["url"].startswith(f"{base}/exports/patrols.xlsx?token=")
+            download = httpx.get(notice["url"], timeout=10)
+            assert download.status_code == 200 and download.content[:2] == b"PK"  # an xlsx (zip) file
     finally:
         proc.send_signal(signal.SIGINT)
         try:

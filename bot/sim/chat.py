@@ -156,6 +156,8 @@ def build_timeline(fake: FakeWeCom, user: str) -> list[dict[str, Any]]:
                     "from": "bot",
                     "type": "text",
                     "text": f"【{card.get('title', '')}】\n{html.unescape(text)}",
+                    "url": card.get("url"),
+                    "button": card.get("btntxt") or "详情",
                     "at": entry["at"],
                 }
             )

@@ -57,4 +57,5 @@ def send_ledger_link(ctx: Context, text: str) -> None:
         f"{scope.name}{int(y)}年{int(m)}月巡查台账",
         f"点击下载 Excel 巡查台账，可直接打印。链接{ctx.policy.link_hours}小时内有效，仅限本人使用。",
         url=url,
+        button="下载",
     )
