@@ -250,3 +250,37 @@ def test_task_ids_keep_to_wecoms_charset_and_length(flow: str) -> None:
 def test_task_ids_are_unique() -> None:
     now = datetime.now(UTC)
     assert len({new_task_id("form", now) for _ in range(10_000)}) == 10_000
+
+
+def test_tick_and_drop_down_cards_golden() -> None:
+    """The two shapes later flows use for attendance and multi-field answers (vote / multiple_interaction)."""
+    options = [Option(id=str(i), text=n) for i, n in enumerate(["李建华", "李桂兰", "张强", "陈刚"])]
+    ticks = Card(
+        flow="golden",
+        title="请勾选缺席的党员",
+        description="支部党员大会 · 3月5日",
+        choices=Choices(key="absent", options=options, multiple=True, checked=["2"]),
+        submit=Button(key="submit", text="提交"),
+        task_id=TASK,
+    )
+    drops = Card(
+        flow="golden",
+        title="请补充会议信息",
+        selects=[
+            Selection(
+                key="type", title="会议类型", options=[Option(id="1", text="支部委员会"), Option(id="2", text="党课")]
+            ),
+            Selection(
+                key="place", title="地点", options=[Option(id="a", text="村委会"), Option(id="b", text="党群服务中心")]
+            ),
+        ],
+        submit=Button(key="submit", text="提交"),
+        task_id=TASK,
+    )
+    for name, card in (("vote_interaction", ticks), ("multiple_interaction", drops)):
+        got = render("wecom", card, link=LINK)
+        assert got["card_type"] == name and wecom_limits.problems(got) == []
+        path = GOLDEN / f"model_{name}.json"
+        if os.environ.get("CADREBOT_REGENERATE_GOLDEN"):
+            path.write_text(json.dumps(got, ensure_ascii=False, indent=2) + "\n")
+        assert got == json.loads(path.read_text())

@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-import re
 import secrets
 import time
 from typing import Any
@@ -33,11 +32,26 @@ from bot.config import Settings
 from bot.queue import redis_client
 from bot.store.db import get_engine, session_scope
 from bot.store.tables import Person
+from cards import wecom_limits
+from cards.wecom_limits import problems
 
 PREFIX = "sim:wecom"
-TASK_ID = re.compile(r"[0-9A-Za-z_\-@]{1,128}")
-CARD_TYPES = {"text_notice", "news_notice", "button_interaction", "vote_interaction", "multiple_interaction"}
-INTERACTIVE = {"button_interaction", "vote_interaction", "multiple_interaction"}
+CARD_TYPES = set(wecom_limits.CARD_TYPES)
+INTERACTIVE = set(wecom_limits.INTERACTIVE)
+CARD_ERRORS = (  # the first problem found → the errcode WeCom gives for it (90313)
+    ("task_id", 42014),
+    ("main_title", 42033),
+    ("card_action", 42045),
+    ("horizontal_content_list:", 42035),
+    ("horizontal_content_list[", 42027),
+    ("button_list[", 42038),
+    ("button_list", 42038),
+    ("button_selection", 42037),
+    ("checkbox", 42037),
+    ("select_list", 42047),
+    ("submit_button", 42049),
+    ("keys must be unique", 42039),
+)
 MSG_TYPES = {"text", "markdown", "textcard", "template_card", "image", "voice", "video", "file", "news", "mpnews"}
 PER_MEMBER_PER_MINUTE = 30
 TEXT_LIMIT = 2048
@@ -144,33 +158,18 @@ class FakeWeCom:
         return False
 
     def _check_card(self, card: dict[str, Any]) -> dict[str, Any] | None:
+        """WeCom's template_card rules (cards/wecom_limits.py), answered with WeCom's error codes."""
         card_type = card.get("card_type")
         if card_type not in CARD_TYPES:
             return err(42031, "invalid card_type")
+        found = problems(card)
+        if found:
+            first = found[0]
+            code = next((c for prefix, c in CARD_ERRORS if first.startswith(prefix)), 40058)
+            return err(code, first)
         task_id = card.get("task_id")
-        if card_type in INTERACTIVE or card.get("action_menu") or task_id is not None:
-            if not isinstance(task_id, str) or not TASK_ID.fullmatch(task_id):
-                return err(42014, "taskid has existed or empty or exceed max len")
-            if not self.redis.set(f"{PREFIX}:task:{task_id}", 1, nx=True, ex=30 * 24 * 3600):
-                return err(42014, "taskid has existed or empty or exceed max len")
-        title = (card.get("main_title") or {}).get("title")
-        if not title and not card.get("sub_title_text"):
-            return err(42033, "title missing")
-        if card_type in ("text_notice", "news_notice") and not card.get("card_action"):
-            return err(42045, "card_action missing")
-        if len(card.get("horizontal_content_list") or []) > 6:
-            return err(42035, "horizontal_content_list exceed")
-        for item in card.get("horizontal_content_list") or []:
-            if not item.get("keyname"):
-                return err(42027, "keyname missing")
-        buttons = card.get("button_list") or []
-        if card_type == "button_interaction" and not 1 <= len(buttons) <= 6:
-            return err(42038, "button_list length invalid")
-        for b in buttons:
-            if not b.get("text") or len(b["text"]) > 10:
-                return err(42038, "button text invalid")
-            if b.get("type", 0) == 0 and not b.get("key"):
-                return err(42039, "button key missing")
+        if task_id is not None and not self.redis.set(f"{PREFIX}:task:{task_id}", 1, nx=True, ex=30 * 24 * 3600):
+            return err(42014, "taskid has existed or empty or exceed max len")
         return None
 
     def send(self, token: str | None, body: dict[str, Any]) -> dict[str, Any]:
