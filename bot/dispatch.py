@@ -321,6 +321,7 @@ def card_tapped(ctx: Context) -> None:
     if handler is None:
         ctx.reply(CARD_GONE)
         return
+    ctx.tapped = Card.model_validate(record.card).model_copy(update={"task_id": record.task_id})
     handler(ctx)
     used = False
     for item in ctx.out:

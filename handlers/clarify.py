@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from cards.content import card as build_card
 from cards.content import phrase
-from cards.model import Card
 from handlers.context import Context
 from handlers.describe import INTENT_LABELS
 from handlers.nlu import Understood
@@ -40,21 +39,14 @@ def ask_which(ctx: Context) -> None:
 
 @handles("card:clarify")
 def chosen(ctx: Context) -> None:
-    from bot.store.tables import CardRecord
-
-    action = ctx.inbound.card_action
-    assert action is not None
-    record = ctx.session.get(CardRecord, action.task_id)
-    text = (record.card.get("data") or {}).get("text", "") if record else ""
+    action, card = ctx.tap()
+    text = str(card.data.get("text", ""))
     intent = action.key.removeprefix("as:")
-    card = Card.model_validate(record.card) if record else None
     if intent == "none" or intent not in ACTIONABLE:
-        if card:
-            ctx.update_card(card.finished(phrase("cancelled")))
+        ctx.update_card(card.finished(phrase("cancelled")))
         ctx.reply("好的。您可以换个说法再发一次，或发送「帮助」查看示例。")
         return
-    if card:
-        ctx.update_card(card.finished(phrase("as_intent", label=INTENT_LABELS[intent])))
+    ctx.update_card(card.finished(phrase("as_intent", label=INTENT_LABELS[intent])))
     fields = fields_for(intent, normalize(text), text, ctx.local_now)
     ctx.understood = Understood(
         text=text,

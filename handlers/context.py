@@ -14,7 +14,17 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from bot.models import Actor, CardReply, CardUpdate, Inbound, MarkdownReply, NoticeReply, Outgoing, TextReply
+from bot.models import (
+    Actor,
+    CardAction,
+    CardReply,
+    CardUpdate,
+    Inbound,
+    MarkdownReply,
+    NoticeReply,
+    Outgoing,
+    TextReply,
+)
 from cards.ids import new_task_id
 from cards.model import Card
 from handlers.forms.state import FormDesk
@@ -45,10 +55,18 @@ class Context:
     understood: Understood | None = None  # set for text messages
     forms: FormDesk = field(default_factory=FormDesk)
     policy: Policy = field(default_factory=Policy)
+    tapped: Card | None = None  # for a card tap: the card as it was sent (with its data)
 
     @property
     def local_now(self) -> datetime:
         return self.now.astimezone(self.tz)
+
+    def tap(self) -> tuple[CardAction, Card]:
+        """The tap being handled and the card it was made on."""
+        action = self.inbound.card_action
+        if action is None or self.tapped is None:
+            raise RuntimeError("not a card tap")
+        return action, self.tapped
 
     def reply(self, text: str) -> None:
         self.out.append(Outgoing(reply=TextReply(text=text)))

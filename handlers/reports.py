@@ -92,13 +92,7 @@ def report(ctx: Context) -> None:
 
 @handles("card:question")
 def answered(ctx: Context) -> None:
-    from bot.store.tables import CardRecord
-
-    action = ctx.inbound.card_action
-    assert action is not None
-    record = ctx.session.get(CardRecord, action.task_id)
-    assert record is not None
-    card = Card.model_validate(record.card)
+    action, card = ctx.tap()
     data = card.data
     if action.key.startswith("pick:"):
         value = action.key.removeprefix("pick:")

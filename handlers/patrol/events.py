@@ -196,13 +196,7 @@ def may_handle(ctx: Context, event: GridEvent) -> bool:
 
 @handles("card:event")
 def event_tapped(ctx: Context) -> None:
-    from bot.store.tables import CardRecord
-
-    action = ctx.inbound.card_action
-    assert action is not None
-    record = ctx.session.get(CardRecord, action.task_id)
-    assert record is not None
-    card = Card.model_validate(record.card)
+    action, card = ctx.tap()
     event = ctx.session.get(GridEvent, int(card.data.get("event", 0)))
     if event is None:
         ctx.update_card(card.finished(phrase("expired")))

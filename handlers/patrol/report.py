@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from cards.model import Card
 from handlers.context import Context
 from handlers.forms import engine
 from handlers.patrol import form as patrol_form
@@ -25,10 +24,5 @@ def patrol(ctx: Context) -> None:
 
 @handles("card:form")
 def form_tapped(ctx: Context) -> None:
-    from bot.store.tables import CardRecord
-
-    action = ctx.inbound.card_action
-    assert action is not None
-    record = ctx.session.get(CardRecord, action.task_id)
-    assert record is not None
-    engine.tapped(ctx, Card.model_validate(record.card))
+    _, card = ctx.tap()
+    engine.tapped(ctx, card)

@@ -12,7 +12,6 @@ from sqlalchemy import select
 from bot.store.tables import AuditLog, CardRecord, Org, PatrolReport
 from cards.content import card as build_card
 from cards.content import phrase
-from cards.model import Card
 from handlers.context import Context
 from handlers.patrol.events import STATUS_LABELS, log_phase, village_handlers
 from handlers.patrol.form import show_date, show_issues
@@ -87,11 +86,7 @@ def offer_withdraw(ctx: Context) -> bool:
 
 @handles("card:withdraw")
 def withdraw_tapped(ctx: Context) -> None:
-    action = ctx.inbound.card_action
-    assert action is not None
-    record = ctx.session.get(CardRecord, action.task_id)
-    assert record is not None
-    card = Card.model_validate(record.card)
+    action, card = ctx.tap()
     report = ctx.session.get(PatrolReport, int(card.data.get("report", 0)))
     if action.key != "withdraw":
         ctx.update_card(card.finished(phrase("kept")))
