@@ -20,7 +20,10 @@ app = typer.Typer(
 )
 roster_app = typer.Typer(help="Load and check the roster (people, roles, organisations).", no_args_is_help=True)
 wecom_app = typer.Typer(help="Operator tools for WeCom callbacks captured from a log or a proxy.", no_args_is_help=True)
-export_app = typer.Typer(help="Export records as print-ready Excel files (巡查台账).", no_args_is_help=True)
+export_app = typer.Typer(
+    help="Export monthly ledgers as print-ready Excel files (巡查台账, 三会一课台账, 下村走访台账, 交通补助发放明细表).",
+    no_args_is_help=True,
+)
 app.add_typer(roster_app, name="roster")
 app.add_typer(wecom_app, name="wecom")
 app.add_typer(export_app, name="export")
@@ -229,18 +232,42 @@ def roster_import(
 # -- exports ------------------------------------------------------------------------------------------
 
 
+Month = Annotated[str, typer.Option("--month", help="The month, YYYY-MM (e.g. 2026-03).")]
+OrgPath = Annotated[
+    str, typer.Option("--org", help="The org path, e.g. 清河县/石桥镇 (or its unique tail, e.g. 石桥镇/李家村).")
+]
+Output = Annotated[
+    Path | None,
+    typer.Option("--output", "-o", help="The .xlsx file to write (default: 〈org〉〈ledger〉-YYYY-MM.xlsx)."),
+]
+
+
 @export_app.command("patrols")
-def export_patrols(
-    month: Annotated[str, typer.Option("--month", help="The month, YYYY-MM (e.g. 2026-03).")],
-    org: Annotated[
-        str, typer.Option("--org", help="The org path, e.g. 清河县/石桥镇 (or its unique tail, e.g. 石桥镇/李家村).")
-    ],
-    output: Annotated[
-        Path | None,
-        typer.Option("--output", "-o", help="The .xlsx file to write (default: 〈org〉巡查台账-YYYY-MM.xlsx)."),
-    ] = None,
-) -> None:
+def export_patrols(month: Month, org: OrgPath, output: Output = None) -> None:
     """The monthly 巡查台账 of an org and everything under it: one sheet of records, one summary per village."""
+    _export("patrols", month, org, output)
+
+
+@export_app.command("meetings")
+def export_meetings(month: Month, org: OrgPath, output: Output = None) -> None:
+    """The monthly 三会一课台账 (a township, village or 党支部): the meetings, and 开展情况 per 党支部 against the cadence."""
+    _export("meetings", month, org, output)
+
+
+@export_app.command("trips")
+def export_trips(month: Month, org: OrgPath, output: Output = None) -> None:
+    """The monthly 下村走访台账: every trip done by people under the org, with the state of its subsidy claim."""
+    _export("trips", month, org, output)
+
+
+@export_app.command("subsidy")
+def export_subsidy(month: Month, org: OrgPath, output: Output = None) -> None:
+    """The monthly 交通补助发放明细表: approved claims per person, 小计, 合计 and the lines for signatures."""
+    _export("subsidy", month, org, output)
+
+
+def _export(kind: str, month: str, org: str, output: Path | None) -> None:
+    """What every `export` command does: check the month and org, write the file, audit it."""
     from datetime import UTC, datetime
     from zoneinfo import ZoneInfo
 
@@ -248,7 +275,9 @@ def export_patrols(
 
     from bot.store.db import get_engine, session_scope
     from bot.store.tables import AuditLog, Org
-    from handlers.patrol.ledger import ledger_bytes, ledger_filename, ledger_rows, parse_month
+    from handlers.ledgers import LEDGERS, render
+    from handlers.ledgers_common import parse_month
+    from knowledge.rules import rules_from
 
     try:
         year, mon = parse_month(month)
@@ -273,13 +302,13 @@ def export_patrols(
                 err.print(f"找不到组织「{wanted}」，请写完整路径，例如 清河县/石桥镇", markup=False, highlight=False)
                 raise typer.Exit(2)
             scope = tails[0]
-        target = output or Path(ledger_filename(scope, month_text))
+        target = output or Path(LEDGERS[kind].filename(scope, month_text))
         if not target.parent.is_dir():
             err.print(f"目录不存在：{target.parent}", markup=False, highlight=False)
             raise typer.Exit(2)
-        rows = ledger_rows(s, scope, year, mon)
+        rendered = render(s, kind, scope, year, mon, ZoneInfo(settings.timezone), now, rules_from(settings.rules_file))
         try:
-            target.write_bytes(ledger_bytes(s, scope, year, mon, ZoneInfo(settings.timezone), now, rows))
+            target.write_bytes(rendered.body)
         except OSError as exc:
             err.print(f"无法写入 {target}：{exc.strerror or exc}", markup=False, highlight=False)
             raise typer.Exit(1) from None
@@ -287,12 +316,13 @@ def export_patrols(
             AuditLog(
                 at=now,
                 actor="cli",
-                action="export.patrols",
+                action=f"export.{kind}",
                 target=f"{scope.path} {month_text}"[:200],
-                detail={"records": len(rows), "via": "cli", "file": str(target)[:200]},
+                detail={"records": rendered.records, "via": "cli", "file": str(target)[:200]},
             )
         )
-    out.print(f"已导出 {len(rows)} 条巡查记录 → {target}", markup=False, highlight=False, soft_wrap=True)
+    noun = LEDGERS[kind].noun
+    out.print(f"已导出 {rendered.records} 条{noun} → {target}", markup=False, highlight=False, soft_wrap=True)
 
 
 # -- WeCom operator tools -----------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import base64
 import binascii
 import re
 from functools import lru_cache
+from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
@@ -84,6 +85,9 @@ class Settings(BaseSettings):
     attach_minutes: int = Field(10, ge=0, le=24 * 60)
     event_limit_hours: int = Field(24, ge=1, le=24 * 30)
 
+    # local rules (meeting cadence, quorum readings, transport subsidy); the bundled example when unset
+    rules_file: str | None = None
+
     # signed download links (巡查台账 for supervisors)
     link_secret: SecretStr | None = None
     link_hours: int = Field(24, ge=1, le=24 * 30)
@@ -145,6 +149,18 @@ class Settings(BaseSettings):
     def _corp_id(cls, v: str | None) -> str | None:
         if v is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", v):
             raise ValueError("must be letters and digits, as shown under 我的企业 → 企业ID")
+        return v
+
+    @field_validator("rules_file")
+    @classmethod
+    def _rules_file(cls, v: str | None) -> str | None:
+        if v:
+            from knowledge.rules import RulesError, load_rules
+
+            try:
+                load_rules(Path(v))
+            except RulesError as exc:
+                raise ValueError(str(exc)) from None
         return v
 
     @field_validator("timezone")

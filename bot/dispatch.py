@@ -34,6 +34,7 @@ from cards.model import Card
 from handlers.context import Context, Policy
 from handlers.forms import engine as form_engine
 from handlers.nlu import understand
+from knowledge.rules import rules_from
 
 log = logging.getLogger("cadrebot.dispatch")
 handlers.registry.load()
@@ -290,6 +291,7 @@ def policy(settings: Settings) -> Policy:
         public_url=settings.public_url,
         link_secret=settings.link_secret.get_secret_value() if settings.link_secret else "",
         link_hours=settings.link_hours,
+        rules=rules_from(settings.rules_file),
     )
 
 

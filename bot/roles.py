@@ -11,6 +11,7 @@ class Role(StrEnum):
     GRID_LEADER = "grid_leader"
     VILLAGE_SECRETARY = "village_secretary"
     VILLAGE_COMMITTEE = "village_committee"
+    BRANCH_COMMITTEE = "branch_committee"
     PARTY_MEMBER = "party_member"
     TOWNSHIP_CADRE = "township_cadre"
     SUPERVISOR = "supervisor"
@@ -26,6 +27,7 @@ ROLE_LABELS: dict[Role, str] = {
     Role.GRID_LEADER: "网格长",
     Role.VILLAGE_SECRETARY: "村党组织书记",
     Role.VILLAGE_COMMITTEE: "村委委员",
+    Role.BRANCH_COMMITTEE: "支部委员",
     Role.PARTY_MEMBER: "党员",
     Role.TOWNSHIP_CADRE: "乡镇干部",
     Role.SUPERVISOR: "督导",
@@ -47,11 +49,22 @@ ROLE_ALIASES: dict[str, Role] = {
     "两委委员": Role.VILLAGE_COMMITTEE,
     "正式党员": Role.PARTY_MEMBER,
     "预备党员": Role.PARTY_MEMBER,
+    "留党察看": Role.PARTY_MEMBER,
+    "支委": Role.BRANCH_COMMITTEE,
+    "支委委员": Role.BRANCH_COMMITTEE,
+    "副书记": Role.BRANCH_COMMITTEE,
+    "组织委员": Role.BRANCH_COMMITTEE,
+    "宣传委员": Role.BRANCH_COMMITTEE,
+    "纪检委员": Role.BRANCH_COMMITTEE,
     "镇干部": Role.TOWNSHIP_CADRE,
     "乡干部": Role.TOWNSHIP_CADRE,
     "督导员": Role.SUPERVISOR,
     "admin": Role.ADMIN,
 }
+
+
+# What a roster's role column says about a party member's standing; only 正式 members in good standing vote.
+PARTY_STATUS: dict[str, str] = {"党员": "正式", "正式党员": "正式", "预备党员": "预备", "留党察看": "留党察看"}
 
 
 def parse_role(text: str) -> Role | None:

@@ -7,7 +7,7 @@ from handlers.context import Context
 from handlers.describe import summary
 from handlers.registry import handles
 
-MAY_BROADCAST = (Role.SUPERVISOR.value, Role.VILLAGE_SECRETARY.value, Role.ADMIN.value)
+MAY_BROADCAST = (Role.SUPERVISOR.value, Role.VILLAGE_SECRETARY.value, Role.BRANCH_COMMITTEE.value, Role.ADMIN.value)
 
 
 @handles("broadcast")
@@ -17,6 +17,10 @@ def notify(ctx: Context) -> None:
         return
     u = ctx.understood
     assert u is not None
+    from handlers.meetings.attendance import offer
+
+    if "content" in u.fields and offer(ctx, str(u.fields.get("audience", "")), str(u.fields["content"])):
+        return
     if "content" not in u.fields:
         ctx.reply(
             f"我理解为：{summary('broadcast', u.fields)}。请按「通知{u.fields.get('audience', '全体网格员')}：内容」发送，我会先给您预览再发出。"

@@ -11,7 +11,7 @@ NOTHING = "您目前没有可以撤回的上报。"
 
 @handles("cancel")
 def withdraw(ctx: Context) -> None:
-    from handlers.patrol.withdraw import offer_withdraw
+    from handlers.withdraw import offer_withdraw
 
     draft = ctx.forms.current
     if draft is not None:

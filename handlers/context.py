@@ -29,6 +29,7 @@ from cards.ids import new_task_id
 from cards.model import Card
 from handlers.forms.state import FormDesk
 from handlers.nlu import Understood
+from knowledge.rules import Rules
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,7 @@ class Policy:
     public_url: str | None = None
     link_secret: str = ""
     link_hours: int = 24
+    rules: Rules = field(default_factory=Rules)
 
 
 @dataclass

@@ -83,7 +83,7 @@ def respond(ctx: Context, intent: str, fields: dict[str, Any], text: str) -> Non
         ctx.reply(f"我理解为：{summary(intent, fields)}。{TEXT_QUESTIONS.get(name, '请补充地点，例如「3组」。')}")
 
 
-@handles("meeting", "leave", "trip", "task_progress")
+@handles("task_progress")
 def report(ctx: Context) -> None:
     u = ctx.understood
     assert u is not None

@@ -108,7 +108,16 @@ CASES: dict[str, tuple[str, dict[str, Any]]] = {
     "event_verify": ("event_verify", {**EVENT, "status": "handled", "people": []}),
     "withdraw_confirm": (
         "withdraw_confirm",
-        {"receipt": "XC-20260305-003", "day": "3月5日", "grid": "3组", "issues": "无异常", "has_event": True},
+        {
+            "title": "巡查记录",
+            "note": "撤回后不计入台账，已上报的事件一并撤回。",
+            "rows": [
+                {"label": "编号", "value": "XC-20260305-003"},
+                {"label": "日期", "value": "3月5日"},
+                {"label": "网格", "value": "3组"},
+                {"label": "情况", "value": "无异常"},
+            ],
+        },
     ),
     "help": (
         "help",
@@ -125,6 +134,53 @@ CASES: dict[str, tuple[str, dict[str, Any]]] = {
             "snippet": "下村巡查",
             "options": [{"intent": "patrol", "label": "网格巡查"}, {"intent": "trip", "label": "下村走访"}],
         },
+    ),
+    "attendance_preview": (
+        "attendance_preview",
+        {
+            "kind": "支部党员大会",
+            "who": "李家村党支部",
+            "count": 8,
+            "when": "3月6日 15:00",
+            "content": "明天下午3点开支部党员大会",
+        },
+    ),
+    "attendance_call": (
+        "attendance_call",
+        {
+            "kind": "支部党员大会",
+            "when": "3月6日 15:00",
+            "content": "明天下午3点在村委会开支部党员大会，学习党章",
+            "sender": "李明",
+            "reasons": ["外出务工", "生病", "家中有事", "其他"],
+        },
+    ),
+    "attendance_tally": (
+        "attendance_tally",
+        {
+            "kind": "支部党员大会",
+            "expected": 9,
+            "attend": 6,
+            "leave": ["张强（外出务工）", "陈刚（生病）", "李桂兰（家里有事）"],
+        },
+    ),
+    "trip_approval": (
+        "trip_approval",
+        {
+            "person": "周建国",
+            "unit": "石桥镇",
+            "day": "3月5日",
+            "village": "李家村",
+            "households": "5户",
+            "amount": "30元",
+            "note": "30元/天",
+            "purpose": "协调用水纠纷",
+            "reasons": ["信息不完整", "不符合补助条件", "与其他补助重复", "日期或村名有误"],
+        },
+    ),
+    "trip_returned": (
+        "trip_returned",
+        {"day": "3月5日", "village": "李家村", "amount": "30元", "reason": "信息不完整", "approver": "孙丽华"},
     ),
     "report_question": (
         "report_question",

@@ -47,14 +47,6 @@ def test_only_secretaries_and_supervisors_may_broadcast(chat) -> None:  # type: 
     assert "发给全体网格员" in reply
 
 
-def test_leave_and_trip_are_read_back(chat) -> None:  # type: ignore[no-untyped-def]
-    chat.as_("lijianhua").says("张三请假 外出务工")
-    assert "事由：外出务工" in chat.expect_text(contains="请假")
-    chat.as_("zhoujianguo").says("明天去李家村走访5户")
-    reply = chat.expect_text(contains="下村走访")
-    assert "李家村" in reply and "走访5户" in reply and "计划" in reply
-
-
 def test_questions_are_acknowledged(chat) -> None:  # type: ignore[no-untyped-def]
     chat.as_("liming").says("党员大会要多少人到场才能开？")
     chat.expect_text(contains="问题已收到")

@@ -44,6 +44,8 @@ def test_demo_roster_has_every_role_and_level(db_url: str) -> None:
     assert {"县", "乡镇", "村", "网格", "党支部", "党小组"} <= kinds
     assert roles == {
         "grid_member",
+        "grid_leader",
+        "branch_committee",
         "village_secretary",
         "village_committee",
         "party_member",
@@ -52,6 +54,9 @@ def test_demo_roster_has_every_role_and_level(db_url: str) -> None:
         "admin",
     }
     assert sorted(villages) == ["李家村", "柳树村", "王家湾村"]
+    with session_scope(get_engine(db_url)) as s:
+        statuses = {p.name: p.party_status for p in s.scalars(select(Person))}
+    assert statuses["陈刚"] == "预备" and statuses["张强"] == "正式" and statuses["张伟"] is None
 
 
 def test_reimport_changes_nothing_and_duplicates_nothing(db_url: str) -> None:

@@ -17,7 +17,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.roles import ROLE_LABELS, OrgKind, Role, org_kind, parse_role
+from bot.roles import PARTY_STATUS, ROLE_LABELS, OrgKind, Role, org_kind, parse_role
 from bot.store.tables import AuditLog, Org, Person, PersonRole
 
 HEADERS: dict[str, str] = {
@@ -81,6 +81,7 @@ class RosterRow:
     mobile: str | None
     roles: list[Role]
     org_path: str
+    party_status: str | None = None
 
 
 @dataclass
@@ -191,14 +192,19 @@ def validate(rows: list[tuple[int, dict[str, str]]]) -> tuple[list[RosterRow], l
             row_errors.append(RowError(number, "mobile", "手机号应为11位大陆手机号"))
 
         roles: list[Role] = []
+        party_status: str | None = None
         for part in _ROLE_SPLIT.split(rec.get("roles", "")):
             if not part:
                 continue
+            if part in PARTY_STATUS and party_status in (None, "正式"):
+                party_status = PARTY_STATUS[part]
             role = parse_role(part)
             if role is None:
                 row_errors.append(RowError(number, "roles", f"未知角色「{part}」，可用：{allowed_roles}"))
             elif role not in roles:
                 roles.append(role)
+        if Role.PARTY_MEMBER in roles and party_status is None:
+            party_status = "正式"
         if not roles and not any(e.column == "roles" for e in row_errors):
             row_errors.append(RowError(number, "roles", f"至少填写一个角色（{allowed_roles}）"))
 
@@ -231,6 +237,7 @@ def validate(rows: list[tuple[int, dict[str, str]]]) -> tuple[list[RosterRow], l
                 mobile=mobile,
                 roles=roles,
                 org_path="/".join(segments),
+                party_status=party_status,
             )
         )
     return good, errors
@@ -287,6 +294,7 @@ def import_roster(
                 mobile=row.mobile,
                 org=org,
                 active=True,
+                party_status=row.party_status,
                 role_rows=[PersonRole(role=r) for r in roles],
             )
             session.add(person)
@@ -300,6 +308,7 @@ def import_roster(
                 person.org_id,
                 person.active,
                 sorted(person.roles),
+                person.party_status,
             )
             person.name = row.name
             person.wecom_userid = row.wecom_userid
@@ -307,9 +316,10 @@ def import_roster(
             person.mobile = row.mobile
             person.org = org
             person.active = True
+            person.party_status = row.party_status
             if sorted(person.roles) != roles:
                 person.role_rows = [PersonRole(role=r) for r in roles]
-            after = (row.name, row.wecom_userid, row.dingtalk_userid, row.mobile, org.id, True, roles)
+            after = (row.name, row.wecom_userid, row.dingtalk_userid, row.mobile, org.id, True, roles, row.party_status)
             if before == after:
                 report.unchanged += 1
             else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
@@ -15,6 +16,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    Numeric,
     String,
     Text,
     TypeDecorator,
@@ -75,6 +77,8 @@ class Person(Base):
     wecom_userid: Mapped[str | None] = mapped_column(String(64), unique=True)  # stored lower-case
     dingtalk_userid: Mapped[str | None] = mapped_column(String(64), unique=True)
     mobile: Mapped[str | None] = mapped_column(String(20), index=True)
+    # 正式 | 预备 | 留党察看 for party members (only 正式 members in good standing vote), None for others
+    party_status: Mapped[str | None] = mapped_column(String(8))
     org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id", ondelete="RESTRICT"), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -268,8 +272,133 @@ class EventPhase(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class AttendanceCall(Base):
+    """A 参会通知 sent before a meeting: each member answers 参加 or 请假; the tally pre-fills the record."""
+
+    __tablename__ = "attendance_calls"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    branch_id: Mapped[int] = mapped_column(ForeignKey("orgs.id", ondelete="RESTRICT"), index=True)
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("orgs.id", ondelete="RESTRICT"))
+    meeting_type: Mapped[str] = mapped_column(String(16))
+    held_on: Mapped[date | None] = mapped_column(Date)
+    starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    content: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    tally_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id", ondelete="SET NULL"))
+
+    answers: Mapped[list[AttendanceAnswer]] = relationship(
+        order_by="AttendanceAnswer.id", cascade="all, delete-orphan", back_populates="call"
+    )
+
+
+class AttendanceAnswer(Base):
+    __tablename__ = "attendance_answers"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("attendance_calls.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    answer: Mapped[str | None] = mapped_column(String(8))  # attend | leave | None (no answer yet)
+    reason: Mapped[str | None] = mapped_column(String(100))
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    call: Mapped[AttendanceCall] = relationship(back_populates="answers")
+    person: Mapped[Person] = relationship()
+
+    __table_args__ = (Index("ux_attendance_answer", "call_id", "person_id", unique=True),)
+
+
+class Meeting(Base):
+    """A 三会一课 record: type, when, 应到/实到 (and of them the members with a vote), absentees, the quorum."""
+
+    __tablename__ = "meetings"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    receipt_no: Mapped[str] = mapped_column(String(32), unique=True)
+    branch_id: Mapped[int] = mapped_column(ForeignKey("orgs.id", ondelete="RESTRICT"), index=True)
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("orgs.id", ondelete="RESTRICT"))
+    meeting_type: Mapped[str] = mapped_column(String(16), index=True)
+    held_on: Mapped[date] = mapped_column(Date, index=True)
+    starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    topic: Mapped[str | None] = mapped_column(Text)
+    expected: Mapped[int | None] = mapped_column(Integer)
+    present: Mapped[int | None] = mapped_column(Integer)
+    expected_voting: Mapped[int | None] = mapped_column(Integer)
+    present_voting: Mapped[int | None] = mapped_column(Integer)
+    election: Mapped[bool] = mapped_column(Boolean, default=False)
+    quorum_ok: Mapped[bool | None] = mapped_column(Boolean)
+    quorum_text: Mapped[str | None] = mapped_column(String(200))
+    recorder_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"))
+    status: Mapped[str] = mapped_column(String(16), default="filed")  # filed | withdrawn
+    source_text: Mapped[str | None] = mapped_column(Text)
+    filed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    absences: Mapped[list[MeetingAbsence]] = relationship(order_by="MeetingAbsence.id", cascade="all, delete-orphan")
+    branch: Mapped[Org] = relationship(foreign_keys=[branch_id])
+
+
+class MeetingAbsence(Base):
+    __tablename__ = "meeting_absences"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"), index=True)
+    name: Mapped[str] = mapped_column(String(50))
+    reason: Mapped[str | None] = mapped_column(String(100))
+    on_leave: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class LeaveRequest(Base):
+    """请假 for organisational life, recorded against the branch's next meeting (of the type, if named)."""
+
+    __tablename__ = "leave_requests"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    branch_id: Mapped[int] = mapped_column(ForeignKey("orgs.id", ondelete="RESTRICT"), index=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    name: Mapped[str] = mapped_column(String(50))
+    reason: Mapped[str | None] = mapped_column(String(100))
+    meeting_type: Mapped[str | None] = mapped_column(String(16))
+    for_date: Mapped[date | None] = mapped_column(Date)
+    recorded_by: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"))
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open | used | withdrawn
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Trip(Base):
+    """A 下村下户 trip: planned, or done and (when the rules allow) claiming the transport subsidy."""
+
+    __tablename__ = "trips"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    receipt_no: Mapped[str] = mapped_column(String(32), unique=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"), index=True)
+    village_id: Mapped[int | None] = mapped_column(ForeignKey("orgs.id", ondelete="RESTRICT"))
+    village: Mapped[str] = mapped_column(String(100))
+    trip_date: Mapped[date] = mapped_column(Date, index=True)
+    households: Mapped[int | None] = mapped_column(Integer)
+    purpose: Mapped[str | None] = mapped_column(Text)
+    planned: Mapped[bool] = mapped_column(Boolean, default=False)
+    unit_car: Mapped[bool] = mapped_column(Boolean, default=False)
+    # planned | recorded (no claim) | pending (awaiting approval) | approved | returned | withdrawn
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    amount: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
+    rule_note: Mapped[str | None] = mapped_column(String(200))
+    approver_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    return_reason: Mapped[str | None] = mapped_column(String(200))
+    source_text: Mapped[str | None] = mapped_column(Text)
+    filed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    person: Mapped[Person] = relationship(foreign_keys=[person_id])
+    approver: Mapped[Person | None] = relationship(foreign_keys=[approver_id])
+
+    __table_args__ = (Index("ix_trips_person_date", "person_id", "trip_date"),)
+
+
 __all__ = [
     "Attachment",
+    "AttendanceAnswer",
+    "AttendanceCall",
     "AuditLog",
     "Base",
     "CardRecord",
@@ -277,9 +406,13 @@ __all__ = [
     "EventPhase",
     "GridEvent",
     "InboundLog",
+    "LeaveRequest",
+    "Meeting",
+    "MeetingAbsence",
     "Org",
     "Outbox",
     "PatrolReport",
     "Person",
     "PersonRole",
+    "Trip",
 ]

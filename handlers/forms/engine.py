@@ -57,6 +57,7 @@ def begin(ctx: Context, kind: str, values: dict[str, Any], source_text: str) -> 
 def advance(ctx: Context, form: FormState) -> None:
     spec = spec_of(form)
     ctx.forms.touch(form, ctx.now)
+    spec.derive(ctx, form.values)
     missing = spec.missing(form.values)
     if missing:
         ask(ctx, form, missing[0])
@@ -91,7 +92,7 @@ def ask(ctx: Context, form: FormState, field: FieldSpec) -> None:
         "form_question",
         flow=FLOW,
         data={"form": form.id, "step": "ask", "field": field.name, "values": [c.value for c in choices]},
-        question=field.question,
+        question=field.question_for(ctx) if field.question_for else field.question,
         summary=summary_line(form),
         choices=[{"id": str(i), "text": c.text} for i, c in enumerate(choices)],
         dropdown=len(choices) > BUTTON_CHOICES,
@@ -102,18 +103,21 @@ def ask(ctx: Context, form: FormState, field: FieldSpec) -> None:
 def _send_text_question(ctx: Context, form: FormState, field: FieldSpec) -> None:
     ctx.retire_card(form.card_task_id, phrase("replaced"))
     form.card_task_id = None
-    ctx.reply(f"{field.question}{field.hint}")
+    ctx.reply(f"{field.question_for(ctx) if field.question_for else field.question}{field.hint}")
 
 
 def confirm(ctx: Context, form: FormState) -> None:
     spec = spec_of(form)
     form.stage = "confirming"
     form.asking = None
-    rows = [
-        {"label": f.label, "value": f.show(form.values[f.name])}
-        for f in spec.fields
-        if form.values.get(f.name) is not None and f.shown(form.values)
-    ]
+    if spec.rows is not None:
+        rows = [{"label": label, "value": value} for label, value in spec.rows(ctx, form.values)]
+    else:
+        rows = [
+            {"label": f.label, "value": f.show(form.values[f.name])}
+            for f in spec.fields
+            if form.values.get(f.name) is not None and f.shown(form.values)
+        ]
     photos = sum(1 for a in form.attachments if a.get("kind") == "image")
     places = sum(1 for a in form.attachments if a.get("kind") == "location")
     card = build_card(
@@ -235,6 +239,10 @@ def attach(ctx: Context, item: dict[str, Any]) -> FormState | None:
         return None
     form.attachments.append(item)
     ctx.forms.touch(form, ctx.now)
+    field = spec_of(form).field(form.asking or "")
+    if field is not None and field.filled_by_attachment:
+        form.values[field.name] = str(item.get("kind"))
+        advance(ctx, form)
     return form
 
 

@@ -44,6 +44,8 @@ class FieldSpec:
     shown: Callable[[dict[str, Any]], bool] = always  # appears on the confirmation card
     aliases: tuple[str, ...] = ()  # the words people use for it in an edit: 地点, 位置, 组
     editable: bool = True
+    question_for: Callable[[Context], str] | None = None  # when the question depends on local rules
+    filled_by_attachment: bool = False  # a photo or location sent while it is asked answers it
 
 
 @dataclass(frozen=True)
@@ -61,13 +63,18 @@ class FormSpec:
     fields: tuple[FieldSpec, ...]
     file: Callable[[Context, FormState], Filed]
     start: Callable[[Context, dict[str, Any]], dict[str, Any]] = field(default=lambda _ctx, values: values)
+    # values computed from the others (a quorum, a subsidy amount) before every question and card
+    derive: Callable[[Context, dict[str, Any]], None] = field(default=lambda _ctx, _values: None)
+    attachments: bool = False  # photos and locations sent while the draft is open are kept with it
+    # the confirmation card's lines, when the fields one by one would not fit a phone (≤ 6 lines)
+    rows: Callable[[Context, dict[str, Any]], list[tuple[str, str]]] | None = None
 
     def field(self, name: str) -> FieldSpec | None:
         return next((f for f in self.fields if f.name == name), None)
 
     def named(self, word: str) -> FieldSpec | None:
         """The field a person means by `word` (地点 → grid)."""
-        word = word.strip()
+        word = word.strip().removesuffix("的")
         for f in self.fields:
             if f.editable and (word == f.label or word in f.aliases):
                 return f

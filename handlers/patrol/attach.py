@@ -53,10 +53,10 @@ def try_attach(ctx: Context) -> bool:
         return False
     what = WHAT.get(str(item["kind"]), "附件")
     draft = ctx.forms.current
-    if draft is not None and draft.kind == "patrol":
+    if draft is not None and engine.spec_of(draft).attachments:
         engine.attach(ctx, item)
         count = sum(1 for a in draft.attachments if a["kind"] == item["kind"])
-        ctx.reply(f"已收到{what}（第{count}个），提交巡查记录时一并登记。")
+        ctx.reply(f"已收到{what}（第{count}个），提交{engine.spec_of(draft).title}时一并登记。")
         return True
     report = recent_report(ctx)
     if report is None:

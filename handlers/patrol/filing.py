@@ -4,6 +4,7 @@ could not settle a problem alone, the event that goes to the village."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from sqlalchemy import select
 
@@ -18,9 +19,10 @@ from handlers.orgs import ancestor
 NOT_IN_A_VILLAGE = "网格巡查由村里的网格员登记。您在名册中不属于任何村，暂时无法提交，请联系管理员。"
 
 
-def add_attachment(ctx: Context, report: PatrolReport, item: dict[str, object]) -> Attachment:
+def add_attachment(ctx: Context, report: Any, item: dict[str, object], owner_kind: str = "patrol") -> Attachment:
+    """Keep a photo or location with a record; the first location also becomes the record's place."""
     row = Attachment(
-        owner_kind="patrol",
+        owner_kind=owner_kind,
         owner_id=report.id,
         kind=str(item.get("kind")),
         media_id=item.get("media_id"),  # type: ignore[arg-type]
@@ -32,7 +34,7 @@ def add_attachment(ctx: Context, report: PatrolReport, item: dict[str, object]) 
         added_at=ctx.now,
     )
     ctx.session.add(row)
-    if row.kind == "location" and report.latitude is None:
+    if row.kind == "location" and getattr(report, "latitude", "n/a") is None:
         report.latitude, report.longitude = row.latitude, row.longitude
         report.location_text = (row.label or report.location_text or "")[:200] or None
     return row

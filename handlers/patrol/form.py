@@ -226,5 +226,6 @@ PATROL = register(
         ),
         file=file_patrol,
         start=start,
+        attachments=True,
     )
 )

@@ -6,28 +6,35 @@ The workbook is built from the session alone; the CLI and the signed download li
 
 from __future__ import annotations
 
-import calendar
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from io import BytesIO
 from typing import Any
-from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import Cell
-from openpyxl.styles import Alignment, Border, Font, Side
-from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
-from bot.links import sign
 from bot.roles import OrgKind, Role
 from bot.store.tables import Attachment, GridEvent, Org, PatrolReport, Person, PersonRole
 from handlers.context import Policy
+from handlers.ledgers_common import (
+    WRAP,
+    blank_row,
+    empty_row,
+    export_link,
+    frame,
+    in_tree,
+    month_bounds,
+    natural,
+    period_line,
+    print_area,
+    put,
+    workbook_bytes,
+)
+from handlers.ledgers_common import parse_month as parse_month  # re-exported: callers import it from here
 from handlers.orgs import ancestor, within
 from handlers.patrol.events import STATUS_LABELS
 
@@ -54,20 +61,6 @@ SUMMARY_HEADERS = ("村", "网格员人数", "已巡查人数", "巡查记录数
 SUMMARY_WIDTHS = (14, 11, 11, 11, 11, 10, 11, 11)
 OPEN_EVENT = frozenset({"reported", "accepted", "dispatched", "handled"})
 EMPTY = "本月暂无巡查记录"
-FONT = "宋体"
-
-_thin = Side(style="thin")
-BORDER = Border(left=_thin, right=_thin, top=_thin, bottom=_thin)
-CENTRE = Alignment(horizontal="center", vertical="center")
-WRAP = Alignment(horizontal="left", vertical="center", wrap_text=True)
-
-
-def parse_month(text: str) -> tuple[int, int]:
-    """'2026-03' → (2026, 3)."""
-    match = re.fullmatch(r"\s*(\d{4})-(\d{1,2})\s*", text or "")
-    if not match or not 1 <= int(match.group(2)) <= 12:
-        raise ValueError(f"月份格式应为 YYYY-MM，例如 2026-03（收到的是 {text!r}）")
-    return int(match.group(1)), int(match.group(2))
 
 
 @dataclass(frozen=True)
@@ -100,23 +93,9 @@ class LedgerRow:
         return "已当场处理" if self.resolved else "需村里处理"
 
 
-def _natural(text: str) -> tuple[Any, ...]:
-    # so that 2组 comes before 10组
-    return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", text))
-
-
-def _in_tree(path: str) -> ColumnElement[bool]:
-    return or_(Org.path == path, Org.path.startswith(path + "/", autoescape=True))
-
-
-def _month_bounds(year: int, month: int) -> tuple[date, date]:
-    start = date(year, month, 1)
-    return start, date(year + month // 12, month % 12 + 1, 1)
-
-
 def ledger_rows(session: Session, scope: Org, year: int, month: int) -> list[LedgerRow]:
     """The filed (not withdrawn) patrols of the month whose grid or village lies in `scope`."""
-    start, end = _month_bounds(year, month)
+    start, end = month_bounds(year, month)
     village = aliased(Org)
     found = session.execute(
         select(PatrolReport, Org, Person.name, village)
@@ -127,7 +106,7 @@ def ledger_rows(session: Session, scope: Org, year: int, month: int) -> list[Led
             PatrolReport.status == "filed",
             PatrolReport.patrol_date >= start,
             PatrolReport.patrol_date < end,
-            _in_tree(scope.path),
+            in_tree(Org.path, scope.path),
         )
     ).all()
     ids = [report.id for report, *_ in found]
@@ -172,7 +151,7 @@ def ledger_rows(session: Session, scope: Org, year: int, month: int) -> list[Led
                 filed_at=report.filed_at,
             )
         )
-    rows.sort(key=lambda r: (_natural(r.village_path), _natural(r.grid), r.patrol_date, r.report_id))
+    rows.sort(key=lambda r: (natural(r.village_path), natural(r.grid), r.patrol_date, r.report_id))
     return rows
 
 
@@ -209,66 +188,11 @@ class Totals:
 # -- the workbook ---------------------------------------------------------------------------------------
 
 
-def _font(bold: bool = False, size: float = 10.5) -> Font:
-    return Font(name=FONT, bold=bold, size=size)
-
-
-def _put(ws: Worksheet, row: int, col: int, value: Any, *, bold: bool = False, fmt: str | None = None) -> Cell:
-    cell: Cell = ws.cell(row=row, column=col, value=value)
-    cell.font = _font(bold)
-    cell.border = BORDER
-    cell.alignment = CENTRE
-    if fmt:
-        cell.number_format = fmt
-    return cell
-
-
-def _banner(ws: Worksheet, row: int, ncols: int, text: str, *, size: float, bold: bool, align: str) -> None:
-    ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=ncols)
-    cell = ws.cell(row=row, column=1, value=text)
-    cell.font = _font(bold, size)
-    cell.alignment = Alignment(horizontal=align, vertical="center")
-
-
-def _frame(ws: Worksheet, title: str, period: str, headers: Sequence[str], widths: Sequence[int]) -> int:
-    """Title, period line and header; the header repeats on every printed page. Returns the first data row."""
-    ncols = len(headers)
-    _banner(ws, 1, ncols, title, size=16, bold=True, align="center")
-    ws.row_dimensions[1].height = 30
-    _banner(ws, 2, ncols, period, size=10.5, bold=False, align="left")
-    for col, (name, width) in enumerate(zip(headers, widths, strict=True), start=1):
-        _put(ws, 3, col, name, bold=True).alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        ws.column_dimensions[get_column_letter(col)].width = width
-    ws.row_dimensions[3].height = 22
-    ws.print_title_rows = "3:3"
-    ws.freeze_panes = "A4"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0  # as many pages tall as it takes
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_options.horizontalCentered = True
-    ws.page_margins.left = ws.page_margins.right = 0.4
-    ws.page_margins.top = ws.page_margins.bottom = 0.6
-    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
-    return 4
-
-
-def _period(scope: Org, year: int, month: int, tz: ZoneInfo, now: datetime) -> str:
-    last = calendar.monthrange(year, month)[1]
-    exported = now.astimezone(tz).strftime("%Y-%m-%d %H:%M")
-    return f"单位：{scope.path}　期间：{year}年{month}月1日—{month}月{last}日　导出时间：{exported}"
-
-
 def _detail_sheet(ws: Worksheet, scope: Org, rows: Sequence[LedgerRow], period: str, tz: ZoneInfo) -> None:
-    r = _frame(ws, f"{scope.name}网格巡查台账", period, HEADERS, WIDTHS)
+    r = frame(ws, f"{scope.name}网格巡查台账", period, HEADERS, WIDTHS)
     ncols = len(HEADERS)
     if not rows:
-        for col in range(1, ncols + 1):
-            _put(ws, r, col, EMPTY if col == 1 else None)
-        ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=ncols)
-        ws.row_dimensions[r].height = 24
-        r += 1
+        r = empty_row(ws, r, ncols, EMPTY)
     for n, row in enumerate(rows, start=1):
         values: tuple[Any, ...] = (
             n,
@@ -287,24 +211,23 @@ def _detail_sheet(ws: Worksheet, scope: Org, rows: Sequence[LedgerRow], period: 
             row.filed_at.astimezone(tz).strftime("%m-%d %H:%M"),
         )
         for col, value in enumerate(values, start=1):
-            cell = _put(ws, r, col, value, fmt="yyyy-mm-dd" if col == 2 else None)
+            cell = put(ws, r, col, value, fmt="yyyy-mm-dd" if col == 2 else None)
             if col == 8:
                 cell.alignment = WRAP
         r += 1
     t = Totals.of(rows)
-    for col in range(1, ncols + 1):
-        _put(ws, r, col, None, bold=True)
+    blank_row(ws, r, ncols, bold=True)
     # numbers stay numbers (they add up in Excel); the formats make them read as words on paper
-    _put(ws, r, 1, "合计", bold=True)
-    _put(ws, r, 2, t.records, bold=True, fmt='0"条"')
-    _put(ws, r, 5, t.people, bold=True, fmt='0"人"')
-    _put(ws, r, 6, t.issues, bold=True, fmt='"发现问题"0"处"')
-    _put(ws, r, 8, t.sentence, bold=True).alignment = WRAP
-    _put(ws, r, 9, t.on_the_spot, bold=True, fmt='"当场处理"0"处"')
-    _put(ws, r, 10, t.to_village, bold=True, fmt='"转村里处理"0"处"')
-    _put(ws, r, 12, t.photos, bold=True)
+    put(ws, r, 1, "合计", bold=True)
+    put(ws, r, 2, t.records, bold=True, fmt='0"条"')
+    put(ws, r, 5, t.people, bold=True, fmt='0"人"')
+    put(ws, r, 6, t.issues, bold=True, fmt='"发现问题"0"处"')
+    put(ws, r, 8, t.sentence, bold=True).alignment = WRAP
+    put(ws, r, 9, t.on_the_spot, bold=True, fmt='"当场处理"0"处"')
+    put(ws, r, 10, t.to_village, bold=True, fmt='"转村里处理"0"处"')
+    put(ws, r, 12, t.photos, bold=True)
     ws.row_dimensions[r].height = 30
-    ws.print_area = f"A1:{get_column_letter(ncols)}{r}"
+    print_area(ws, r, ncols)
 
 
 def _villages(session: Session, scope: Org) -> list[Org]:
@@ -316,7 +239,7 @@ def _villages(session: Session, scope: Org) -> list[Org]:
         )
     )
     # a grid (or a place with no villages) stands for itself
-    return sorted(found, key=lambda o: _natural(o.path)) or [scope]
+    return sorted(found, key=lambda o: natural(o.path)) or [scope]
 
 
 def _grid_members(session: Session, org: Org) -> int:
@@ -325,14 +248,14 @@ def _grid_members(session: Session, org: Org) -> int:
             select(func.count(func.distinct(Person.id)))
             .join(PersonRole, PersonRole.person_id == Person.id)
             .join(Org, Person.org_id == Org.id)
-            .where(PersonRole.role == Role.GRID_MEMBER.value, Person.active.is_(True), _in_tree(org.path))
+            .where(PersonRole.role == Role.GRID_MEMBER.value, Person.active.is_(True), in_tree(Org.path, org.path))
         )
         or 0
     )
 
 
 def _summary_sheet(session: Session, ws: Worksheet, scope: Org, rows: Sequence[LedgerRow], period: str) -> None:
-    r = _frame(ws, f"{scope.name}网格巡查汇总", period, SUMMARY_HEADERS, SUMMARY_WIDTHS)
+    r = frame(ws, f"{scope.name}网格巡查汇总", period, SUMMARY_HEADERS, SUMMARY_WIDTHS)
     villages = _villages(session, scope)
     left = list(rows)
     lines: list[tuple[str, int | None, Sequence[LedgerRow]]] = []
@@ -348,13 +271,13 @@ def _summary_sheet(session: Session, ws: Worksheet, scope: Org, rows: Sequence[L
         members_total += members or 0
         values = (name, members, t.people, t.records, t.issues, t.on_the_spot, t.to_village, t.open_events)
         for col, value in enumerate(values, start=1):
-            _put(ws, r, col, value)
+            put(ws, r, col, value)
         r += 1
     t = Totals.of(rows)
     values = ("合计", members_total, t.people, t.records, t.issues, t.on_the_spot, t.to_village, t.open_events)
     for col, value in enumerate(values, start=1):
-        _put(ws, r, col, value, bold=True)
-    ws.print_area = f"A1:{get_column_letter(len(SUMMARY_HEADERS))}{r}"
+        put(ws, r, col, value, bold=True)
+    print_area(ws, r, len(SUMMARY_HEADERS))
 
 
 def build_ledger(
@@ -368,7 +291,7 @@ def build_ledger(
 ) -> Workbook:
     """The 巡查台账 workbook for `scope` and the month; `rows` saves a second query when the caller has them."""
     found = list(rows) if rows is not None else ledger_rows(session, scope, year, month)
-    period = _period(scope, year, month, tz, now)
+    period = period_line(scope, year, month, tz, now)
     wb = Workbook()
     detail = wb.active
     assert detail is not None
@@ -387,9 +310,7 @@ def ledger_bytes(
     now: datetime,
     rows: Iterable[LedgerRow] | None = None,
 ) -> bytes:
-    buffer = BytesIO()
-    build_ledger(session, scope, year, month, tz, now, rows).save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(build_ledger(session, scope, year, month, tz, now, rows))
 
 
 def ledger_filename(scope: Org, month: str) -> str:
@@ -398,8 +319,4 @@ def ledger_filename(scope: Org, month: str) -> str:
 
 def ledger_link(policy: Policy, person_id: int, org_path: str, month: str, now: datetime) -> str | None:
     """A signed download link for the chat; None when links are not configured."""
-    if not policy.link_secret or not policy.public_url:
-        return None
-    payload = {"kind": "patrols", "p": person_id, "org": org_path, "month": month}
-    token = sign(policy.link_secret, payload, now, policy.link_hours)
-    return f"{policy.public_url.rstrip('/')}/exports/patrols.xlsx?token={quote(token, safe='')}"
+    return export_link(policy, "patrols", person_id, org_path, month, now)

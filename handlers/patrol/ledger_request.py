@@ -1,5 +1,5 @@
-"""巡查台账 in the chat: a supervisor, township cadre or 书记 gets a signed download link for a month's
-ledger of the area they manage; anyone else is told who can fetch it."""
+"""台账 in the chat: a supervisor, township cadre or 书记 gets a signed download link for a month's ledger
+(巡查, 三会一课, 走访, 补助发放) of the area they manage; anyone else is told who can fetch it."""
 
 from __future__ import annotations
 
@@ -40,22 +40,37 @@ def month_of(text: str, today: date) -> str:
     return f"{today.year:04d}-{today.month:02d}"
 
 
-def send_ledger_link(ctx: Context, text: str) -> None:
-    from handlers.patrol.ledger import ledger_link
+KINDS = (  # what the words ask for → the ledger, and its name in the chat
+    (re.compile(r"三会一课|会议|组织生活"), "meetings", "三会一课台账"),
+    (re.compile(r"补助|发放"), "subsidy", "交通补助发放明细表"),
+    (re.compile(r"走访|下村|下户"), "trips", "下村走访台账"),
+    (re.compile(r""), "patrols", "巡查台账"),
+)
 
+
+def kind_of(text: str) -> tuple[str, str]:
+    return next((kind, name) for pattern, kind, name in KINDS if pattern.search(text))
+
+
+def send_ledger_link(ctx: Context, text: str) -> None:
+    from handlers.ledgers_common import export_link
+
+    kind, name = kind_of(text)
     scope = scope_of(ctx.session, ctx.actor.org_id, ctx.actor.roles)
     if scope is None:
-        ctx.reply("巡查台账由村书记、网格长和镇、县督导导出。您可以发「本周巡查情况」查看自己的记录。")
+        ctx.reply(
+            f"{name}由村书记、网格长和镇、县督导导出。您可以发「本周巡查情况」「我这个月补助多少」查看自己的记录。"
+        )
         return
     month = month_of(text, ctx.local_now.date())
-    url = ledger_link(ctx.policy, ctx.actor.person_id, scope.path, month, ctx.now)
+    url = export_link(ctx.policy, kind, ctx.actor.person_id, scope.path, month, ctx.now)
     if url is None:
         ctx.reply("台账下载还没有配置好（缺少下载链接密钥或公网地址），请联系管理员。")
         return
     y, m = month.split("-")
     ctx.notice(
-        f"{scope.name}{int(y)}年{int(m)}月巡查台账",
-        f"点击下载 Excel 巡查台账，可直接打印。链接{ctx.policy.link_hours}小时内有效，仅限本人使用。",
+        f"{scope.name}{int(y)}年{int(m)}月{name}",
+        f"点击下载 Excel {name}，可直接打印。链接{ctx.policy.link_hours}小时内有效，仅限本人使用。",
         url=url,
         button="下载",
     )

@@ -1,0 +1,1 @@
+"""下村下户: trips to villages, and the transport subsidy claimed for them."""
