@@ -85,6 +85,9 @@ class Settings(BaseSettings):
     attach_minutes: int = Field(10, ge=0, le=24 * 60)
     event_limit_hours: int = Field(24, ge=1, le=24 * 30)
 
+    # broadcasts: people per platform call (WeCom allows 1,000)
+    broadcast_batch: int = Field(1000, ge=1, le=1000)
+
     # local rules (meeting cadence, quorum readings, transport subsidy); the bundled example when unset
     rules_file: str | None = None
 

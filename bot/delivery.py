@@ -84,13 +84,15 @@ def deliver_one(settings: Settings, outbox_id: int) -> tuple[str, float]:
         reply=REPLY.validate_python(row.payload),
         parts_sent=row.parts_sent,
         attempt=row.attempts,
+        recipients=row.recipients,
     )
 
     def progress(parts: int) -> None:
         _save(settings, row.id, parts_sent=parts)
 
     def pace() -> None:
-        pacer.acquire(row.platform, row.recipient)
+        if row.recipients is None:  # a batch adds one message per member: far inside the per-member limit
+            pacer.acquire(row.platform, row.recipient)
 
     try:
         result = sender_for(row.platform, settings).send(message, progress, pace)
@@ -135,7 +137,8 @@ def deliver_one(settings: Settings, outbox_id: int) -> tuple[str, float]:
                 status="delivered",
                 delivered_at=datetime.now(UTC),
                 platform_msgid=result.msgid,
-                last_error=None,
+                failed_recipients=result.failed or None,
+                last_error=f"未送达: {', '.join(result.failed)}"[:1000] if result.failed else None,
                 updated_at=datetime.now(UTC),
             )
         )

@@ -20,16 +20,15 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 import handlers.registry
-from bot import metrics
+from bot import metrics, outbox
 from bot.config import Settings, get_settings
 from bot.formstore import FormStore
-from bot.models import Actor, CardReply, CardUpdate, Inbound, Kind, Outgoing, TextReply
+from bot.models import Actor, CardUpdate, Inbound, Kind, Outgoing, TextReply
 from bot.queue import enqueue_delivery, redis_client
 from bot.roles import Role
 from bot.store.db import get_engine, session_scope
 from bot.store.tables import AuditLog, CardRecord, InboundLog, Outbox, Person, PersonRole
 from cards.content import phrase
-from cards.ids import new_task_id
 from cards.model import Card
 from handlers.context import Context, Policy
 from handlers.forms import engine as form_engine
@@ -92,98 +91,6 @@ def actor_of(person: Person, platform: str, user: str) -> Actor:
         platform=platform,
         platform_user=user,
     )
-
-
-def address_of(person: Person, platform: str) -> tuple[str, str] | None:
-    """Where to reach a person: the platform in use if they are on it, else the other one."""
-    wecom, ding = person.wecom_userid, person.dingtalk_userid
-    order = [("wecom", wecom), ("dingtalk", ding)]
-    if platform == "dingtalk":
-        order.reverse()
-    for name, user in order:
-        if user:
-            return name, user
-    return None
-
-
-# -- outbox -------------------------------------------------------------------------------------------
-
-
-def write_outbox(
-    session: Session,
-    inbound: Inbound,
-    inbound_id: int | None,
-    sender: Person | None,
-    out: list[Outgoing],
-    now: datetime,
-) -> list[int]:
-    ids: list[int] = []
-    for item in out:
-        if item.person_id is None:
-            platform, user, person_id = inbound.platform, inbound.sender, sender.id if sender else None
-        else:
-            person = session.get(Person, item.person_id)
-            address = address_of(person, inbound.platform) if person and person.active else None
-            if person is None or address is None:
-                log.warning("no address for person; reply dropped", extra={"person_id": item.person_id})
-                continue
-            (platform, user), person_id = address, person.id
-        reply = item.reply
-        task_id = None
-        if isinstance(reply, CardReply):
-            card: Card = reply.card
-            if not card.task_id:
-                card = card.model_copy(update={"task_id": new_task_id(card.flow, now)})
-                reply = CardReply(card=card)
-            task_id = card.task_id
-            session.add(
-                CardRecord(
-                    task_id=task_id,
-                    platform=platform,
-                    flow=card.flow,
-                    person_id=person_id,
-                    recipient=user,
-                    card=card.model_dump(mode="json"),
-                    state="open",
-                )
-            )
-        elif isinstance(reply, CardUpdate):
-            task_id = reply.card.task_id
-            if reply.retire:
-                retired = retire(session, reply)
-                if retired is None:
-                    continue
-                (platform, user, person_id), reply = retired
-        row = Outbox(
-            platform=platform,
-            recipient=user,
-            person_id=person_id,
-            inbound_id=inbound_id,
-            kind=reply.kind,
-            payload=reply.model_dump(mode="json"),
-            task_id=task_id,
-            status="pending",
-            created_at=now,
-        )
-        session.add(row)
-        session.flush()
-        ids.append(row.id)
-    return ids
-
-
-def retire(session: Session, update: CardUpdate) -> tuple[tuple[str, str, int | None], CardUpdate] | None:
-    """A card finished without being tapped: stop taking taps, and show its end state if the platform
-    code from sending it is still unused."""
-    record = session.get(CardRecord, update.card.task_id) if update.card.task_id else None
-    if record is None:
-        return None
-    card = Card.model_validate(record.card).finished(update.card.done_text or "")
-    record.card = card.model_dump(mode="json")
-    record.state = "expired"
-    code, record.response_code = record.response_code, None
-    if not code:
-        return None
-    return (record.platform, record.recipient, record.person_id), CardUpdate(card=card, response_code=code)
 
 
 # -- the job ------------------------------------------------------------------------------------------
@@ -272,7 +179,7 @@ def process(session: Session, settings: Settings, inbound: Inbound, key: str) ->
             handler(ctx)
     entry.intent = ctx.intent
     entry.status = "processed"
-    ids = write_outbox(session, inbound, entry.id, person, ctx.out, now)
+    ids = outbox.write(session, ctx.out, now, inbound=inbound, inbound_id=entry.id, sender=person)
     if desk.changed:
         session.flush()  # SQL problems surface before the drafts are written
         store.save(person.id, desk, key, before)
@@ -304,7 +211,8 @@ def card_tapped(ctx: Context) -> None:
         ctx.reply(CARD_GONE)
         return
     ctx.intent = f"card:{record.flow}"
-    if record.person_id != ctx.actor.person_id:
+    # a batch card (a broadcast) has many recipients: its flow checks that the tapper is one of them
+    if record.recipient != "*" and record.person_id != ctx.actor.person_id:
         ctx.session.add(
             AuditLog(
                 actor_person_id=ctx.actor.person_id,
@@ -316,7 +224,7 @@ def card_tapped(ctx: Context) -> None:
         )
         ctx.reply(CARD_NOT_YOURS)
         return
-    if record.state != "open":
+    if record.state != "open" and record.recipient != "*":
         ctx.reply(CARD_STALE if record.state == "expired" else CARD_DONE)
         return
     handler = handlers.registry.handler_for(f"card:{record.flow}")
@@ -330,11 +238,13 @@ def card_tapped(ctx: Context) -> None:
         reply = item.reply
         if isinstance(reply, CardUpdate) and item.person_id is None and not reply.retire:
             reply.card.task_id = record.task_id
-            record.card = reply.card.model_dump(mode="json")
             used = True
+            if record.recipient == "*":
+                continue  # one person's view of a batch card changes; the card stays open for the others
+            record.card = reply.card.model_dump(mode="json")
             if reply.card.done_text:
                 record.state = "expired" if reply.card.done_text in STALE_TEXTS else "done"
-    if action.response_code and not used:
+    if action.response_code and not used and record.recipient != "*":
         record.response_code = action.response_code  # kept to update the card later (e.g. when it goes stale)
 
 
@@ -372,7 +282,7 @@ def stranger(session: Session, settings: Settings, inbound: Inbound, entry: Inbo
                 detail={"admins_told": len(admins)},
             )
         )
-    return write_outbox(session, inbound, entry.id, None, out, now)
+    return outbox.write(session, out, now, inbound=inbound, inbound_id=entry.id)
 
 
 def record_failure(settings: Settings, inbound: Inbound, key: str, error: str) -> tuple[str, list[int]]:
@@ -397,7 +307,9 @@ def record_failure(settings: Settings, inbound: Inbound, key: str, error: str) -
         )
         s.add(entry)
         s.flush()
-        ids = write_outbox(s, inbound, entry.id, person, [Outgoing(reply=TextReply(text=FAILURE_REPLY))], now)
+        ids = outbox.write(
+            s, [Outgoing(reply=TextReply(text=FAILURE_REPLY))], now, inbound=inbound, inbound_id=entry.id, sender=person
+        )
     return "failed", ids
 
 

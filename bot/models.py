@@ -146,3 +146,7 @@ class Outgoing(BaseModel):
 
     reply: Reply
     person_id: int | None = None
+    # the same message to many people at once (a broadcast); sent in batches, see bot/outbox.py
+    person_ids: list[int] | None = None
+    tag: str | None = None  # what the message belongs to ("broadcast:7", "reminder:12"), for follow-up
+    not_before: datetime | None = None  # held back until then (quiet hours)

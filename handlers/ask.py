@@ -42,6 +42,11 @@ def question(ctx: Context) -> None:
 
         ctx.reply(subsidy_text(ctx, text))
         return
+    if re.search(r"^(?:通知|确认|回执)(?:的)?情况", text):
+        from handlers.broadcast import status_reply
+
+        status_reply(ctx)
+        return
     if TALLY.search(text):
         from handlers.meetings.attendance import tally_reply
 

@@ -5,6 +5,7 @@ a typo in a deployment's file stops start-up with the field it is in, not a wron
 from __future__ import annotations
 
 import tomllib
+from datetime import time
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -70,9 +71,53 @@ class Subsidy(BaseModel):
         return self.per_day, None
 
 
+class Reminders(BaseModel):
+    offsets: list[int] = Field(default_factory=lambda: [14, 7, 3, 1])
+    at: time = time(9, 0)
+    quiet_start: time = time(21, 0)
+    quiet_end: time = time(8, 0)
+    cadence_day: int = Field(20, ge=1, le=28)
+    quarter_days_before: int = Field(15, ge=1, le=80)
+
+    def model_post_init(self, _context: object) -> None:
+        if any(n < 0 or n > 365 for n in self.offsets):
+            raise ValueError("reminders.offsets: days before a deadline, 0–365")
+
+
+class LadderStep(BaseModel):
+    step: Literal["提示", "催办", "通报", "约谈"]
+    after_days: int = Field(ge=0, le=365)
+
+
+class Interview(BaseModel):
+    notice_workdays: int = Field(2, ge=0, le=30)
+    at: time = time(9, 30)
+    place: str = "镇党委会议室"
+    interviewers: str = "镇党委组织委员"
+    materials: list[str] = Field(default_factory=lambda: ["任务推进情况说明", "整改措施和完成时间表"])
+    contact: str = ""
+
+
+def default_ladder() -> list[LadderStep]:
+    return [
+        LadderStep(step="提示", after_days=1),
+        LadderStep(step="催办", after_days=3),
+        LadderStep(step="通报", after_days=7),
+        LadderStep(step="约谈", after_days=14),
+    ]
+
+
 class Rules(BaseModel):
     organisation: Organisation = Organisation()
     subsidy: Subsidy = Subsidy()
+    reminders: Reminders = Reminders()
+    ladder: list[LadderStep] = Field(default_factory=default_ladder)
+    interview: Interview = Interview()
+
+    def model_post_init(self, _context: object) -> None:
+        days = [s.after_days for s in self.ladder]
+        if days != sorted(days) or len({s.step for s in self.ladder}) != len(self.ladder):
+            raise ValueError("ladder: each step once, in order, with after_days not decreasing")
 
 
 class RulesError(Exception):

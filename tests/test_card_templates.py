@@ -37,6 +37,25 @@ EVENT = {
 }
 PEOPLE = [{"id": str(i), "name": n} for i, n in enumerate(["李明", "李秀英", "张伟", "刘芳", "王小红", "郭亮"], 7)]
 
+TASK_VALUES: dict[str, Any] = {
+    "title": "活动阵地提升",
+    "org": "李家村",
+    "deadline": "2026年11月20日",
+    "days": -3,
+    "status": "进行中",
+    "clause": "实施“活动阵地提升计划”。开展《加强撤并村活动阵地管理使用指导意见》落实情况调研督导。",
+    "note": "",
+}
+INTERVIEW_VALUES: dict[str, Any] = {
+    "who": "李家村 李明",
+    "reason": "李家村「活动阵地提升」已超过完成时限（11月20日）14天，经提示、催办、通报仍未完成。",
+    "when": "12月8日 09:30",
+    "place": "镇党委会议室",
+    "interviewers": "镇党委组织委员",
+    "materials": "任务推进情况说明、整改措施和完成时间表",
+    "contact": "",
+}
+
 CASES: dict[str, tuple[str, dict[str, Any]]] = {
     "form_question_buttons": (
         "form_question",
@@ -135,6 +154,32 @@ CASES: dict[str, tuple[str, dict[str, Any]]] = {
             "options": [{"intent": "patrol", "label": "网格巡查"}, {"intent": "trip", "label": "下村走访"}],
         },
     ),
+    "task_card": ("task_card", TASK_VALUES),
+    "task_reminder": ("task_reminder", {**TASK_VALUES, "left": 7}),
+    "task_reminder_today": ("task_reminder", {**TASK_VALUES, "left": 0}),
+    "task_overdue": ("task_overdue", {**TASK_VALUES, "left": -4, "step": "催办"}),
+    "task_pick": (
+        "task_pick",
+        {"tasks": [{"id": "1", "title": "活动阵地提升"}, {"id": "2", "title": "乡村网格化管理"}]},
+    ),
+    "interview_approve": ("interview_approve", INTERVIEW_VALUES),
+    "interview_notice": ("interview_notice", INTERVIEW_VALUES),
+    "broadcast_preview": (
+        "broadcast_preview",
+        {
+            "audience": "全体网格员",
+            "where": "石桥镇",
+            "count": 7,
+            "content": "明天上午9点到镇党委会议室参加网格员培训",
+            "names": "张伟、刘芳、王小红、杨帆、黄磊等",
+            "later": "现在是休息时间，确认后将于11月28日08:00发出",
+        },
+    ),
+    "broadcast_notice": (
+        "broadcast_notice",
+        {"sender": "孙丽华", "content": "明天上午9点到镇党委会议室参加网格员培训", "again": False},
+    ),
+    "broadcast_notice_again": ("broadcast_notice", {"sender": "孙丽华", "content": "明天上午9点培训", "again": True}),
     "attendance_preview": (
         "attendance_preview",
         {
@@ -181,19 +226,6 @@ CASES: dict[str, tuple[str, dict[str, Any]]] = {
     "trip_returned": (
         "trip_returned",
         {"day": "3月5日", "village": "李家村", "amount": "30元", "reason": "信息不完整", "approver": "孙丽华"},
-    ),
-    "report_question": (
-        "report_question",
-        {
-            "question": "请选择会议类型",
-            "summary": "三会一课记录 · 3月5日",
-            "label": "类型",
-            "choices": [
-                {"id": t, "text": t}
-                for t in ["支部党员大会", "支部委员会", "党小组会", "党课", "主题党日", "组织生活会"]
-            ],
-            "dropdown": True,
-        },
     ),
 }
 

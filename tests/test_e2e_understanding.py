@@ -43,8 +43,8 @@ def test_only_secretaries_and_supervisors_may_broadcast(chat) -> None:  # type: 
     chat.as_("wangxh").says("通知全体网格员：明天上午9点到村委会开会")
     chat.expect_text(contains="需要督导或书记权限")
     chat.as_("liming").says("通知全体网格员：明天上午9点到村委会开会")
-    reply = chat.expect_text(contains="我理解为")
-    assert "发给全体网格员" in reply
+    card = chat.expect_card("发送通知给全体网格员")  # a preview first; a secretary reaches their own village
+    assert {f["keyname"]: f["value"] for f in card["template_card"]["horizontal_content_list"]}["人数"] == "3人"
 
 
 def test_questions_are_acknowledged(chat) -> None:  # type: ignore[no-untyped-def]

@@ -38,12 +38,14 @@ class OutboundMessage:
     reply: Reply
     parts_sent: int = 0
     attempt: int = 1  # a retry may repeat a send the platform did get (a timeout): ask it to drop repeats
+    recipients: list[str] | None = None  # a batch: the same message to all of them in one call
 
 
 @dataclass
 class SendResult:
     msgid: str | None = None
     response_code: str | None = None
+    failed: list[str] | None = None  # recipients of a batch the platform refused (left, outside the app's range)
 
 
 class Sender(Protocol):

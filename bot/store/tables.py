@@ -126,8 +126,12 @@ class Outbox(Base):
     __tablename__ = "outbox"
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     platform: Mapped[str] = mapped_column(String(16))
-    recipient: Mapped[str] = mapped_column(String(64))  # platform user id
+    recipient: Mapped[str] = mapped_column(String(64))  # platform user id ("*" for a batch)
     person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"), index=True)
+    # one message, identical for many people (a broadcast): sent in one call, up to the platform's limit
+    recipients: Mapped[list[str] | None] = mapped_column(JsonType)
+    failed_recipients: Mapped[list[str] | None] = mapped_column(JsonType)
+    tag: Mapped[str | None] = mapped_column(String(40), index=True)  # broadcast:7, reminder:12 …
     inbound_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_log.id", ondelete="SET NULL"))
     kind: Mapped[str] = mapped_column(String(16))
     payload: Mapped[dict[str, Any]] = mapped_column(JsonType)
@@ -395,17 +399,134 @@ class Trip(Base):
     __table_args__ = (Index("ix_trips_person_date", "person_id", "trip_date"),)
 
 
+class Task(Base):
+    """One organisation's obligation under a work-plan item, with its deadline (完成时限) and owner."""
+
+    __tablename__ = "tasks"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    code: Mapped[str] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(String(200))
+    clause: Mapped[str | None] = mapped_column(Text)
+    deadline: Mapped[date] = mapped_column(Date, index=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id", ondelete="RESTRICT"), index=True)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open | in_progress | blocked | done
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    org: Mapped[Org] = relationship()
+    owner: Mapped[Person | None] = relationship()
+    updates: Mapped[list[TaskUpdate]] = relationship(order_by="TaskUpdate.id", cascade="all, delete-orphan")
+
+    __table_args__ = (Index("ux_tasks_code_org", "code", "org_id", unique=True),)
+
+
+class TaskUpdate(Base):
+    """The history of a task's progress: who said what, when."""
+
+    __tablename__ = "task_updates"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Broadcast(Base):
+    """A supervisor's or secretary's notice to a group within their scope, and who confirmed it."""
+
+    __tablename__ = "broadcasts"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    sender_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"), index=True)
+    scope_org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id", ondelete="RESTRICT"))
+    audience: Mapped[str] = mapped_column(String(100))
+    content: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    sender: Mapped[Person] = relationship()
+    recipients: Mapped[list[BroadcastRecipient]] = relationship(
+        order_by="BroadcastRecipient.id", cascade="all, delete-orphan", back_populates="broadcast"
+    )
+
+
+class BroadcastRecipient(Base):
+    __tablename__ = "broadcast_recipients"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    broadcast_id: Mapped[int] = mapped_column(ForeignKey("broadcasts.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id", ondelete="SET NULL"))
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    broadcast: Mapped[Broadcast] = relationship(back_populates="recipients")
+    person: Mapped[Person] = relationship()
+
+    __table_args__ = (Index("ux_broadcast_recipient", "broadcast_id", "person_id", unique=True),)
+
+
+class Reminder(Base):
+    """Every automated push, planned ahead under an idempotency key and fired once: T-n reminders, ladder
+    steps, 三会一课 cadence reminders, broadcast summaries."""
+
+    __tablename__ = "reminders"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    key: Mapped[str] = mapped_column(String(120), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))  # remind | ladder | cadence | summary
+    step: Mapped[str] = mapped_column(String(32))  # T-7 | 提示 | 催办 | 通报 | 约谈 | 支部委员会 | 1h …
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
+    org_id: Mapped[int | None] = mapped_column(ForeignKey("orgs.id", ondelete="CASCADE"))
+    broadcast_id: Mapped[int | None] = mapped_column(ForeignKey("broadcasts.id", ondelete="CASCADE"))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(16), default="scheduled")  # scheduled | sent | skipped
+    fired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    note: Mapped[str | None] = mapped_column(String(200))
+
+    __table_args__ = (Index("ix_reminders_status_due", "status", "due_at"),)
+
+
+class InterviewNotice(Base):
+    """A 约谈通知 drafted by the bot; it goes out only after a supervisor approves it (DOMAIN.md §4.3)."""
+
+    __tablename__ = "interview_notices"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("tasks.id", ondelete="SET NULL"), index=True)
+    target_org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id", ondelete="RESTRICT"))
+    target_person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    reason: Mapped[str] = mapped_column(Text)
+    meet_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    place: Mapped[str] = mapped_column(String(200))
+    interviewers: Mapped[str] = mapped_column(String(200))
+    materials: Mapped[str] = mapped_column(Text)
+    contact: Mapped[str | None] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(16), default="draft")  # draft | sent | rejected | confirmed
+    drafted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    approver_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    task: Mapped[Task | None] = relationship()
+    target_org: Mapped[Org] = relationship(foreign_keys=[target_org_id])
+    target_person: Mapped[Person | None] = relationship(foreign_keys=[target_person_id])
+
+
 __all__ = [
     "Attachment",
     "AttendanceAnswer",
     "AttendanceCall",
     "AuditLog",
     "Base",
+    "Broadcast",
+    "BroadcastRecipient",
     "CardRecord",
     "Counter",
     "EventPhase",
     "GridEvent",
     "InboundLog",
+    "InterviewNotice",
     "LeaveRequest",
     "Meeting",
     "MeetingAbsence",
@@ -414,5 +535,8 @@ __all__ = [
     "PatrolReport",
     "Person",
     "PersonRole",
+    "Reminder",
+    "Task",
+    "TaskUpdate",
     "Trip",
 ]

@@ -84,13 +84,16 @@ def is_question(text: str) -> str | None:
     return None
 
 
+REMIND_UNCONFIRMED = re.compile(
+    r"^(?:请|帮我)?(?:再)?提醒(?:一下|下)?(?:未确认|没确认|没有确认|未回复|没回复)(?:的)?(?:人|同志)?[。.!！]*$"
+)
 BARE_CANCEL = re.compile(r"^(?:取消|取消登记|取消上报|不报了)[。.!！]*$")
 # 本周巡查情况, 导出三月巡查台账, 谁还没巡查: a question about one's own records, though it asks nothing
 OWN_RECORDS = re.compile(
     r"(?:巡查|巡逻|走访|下村|会议|三会一课)(?:的)?(?:情况|统计|汇总|记录|数据|次数|报表|进度)(?:呢|吧|啊)?[。.!！?？]*$"
     r"|(?:导出|下载|要|发我|给我).{0,8}(?:台账|发放表|明细表)|台账(?:导出|下载)|^(?:本月|上月|上个月|这个月|\d+月|[一二三四五六七八九十]+月)?(?:巡查|巡逻)?台账[。.!！?？]*$"
     r"|谁(?:还)?没(?:有)?(?:巡查|巡逻|走访)"
-    r"|^(?:会议的?)?参会(?:情况|统计|回复)[。.!！?？]*$|^回复情况[。.!！?？]*$"
+    r"|^(?:会议的?)?参会(?:情况|统计|回复)[。.!！?？]*$|^回复情况[。.!！?？]*$|^(?:通知|确认|回执)(?:的)?情况[。.!！?？]*$"
     r"|^(?:我的?)?(?:本月|这个月|上个?月|\d{1,2}月|[一二三四五六七八九十]{1,2}月)的?(?:交通)?补助(?:多少|情况|明细)?[。.!！?？]*$"
 )
 
@@ -236,6 +239,8 @@ def decide(text: str, original: str, now: datetime | None = None) -> Verdict:
     others_news = re.search(r"(?:会|会议|活动|党日|党课|走访|下村)(?:也)?(?:取消|不开)了", body) and not re.search(
         r"撤回|作废|报错", body
     )
+    if REMIND_UNCONFIRMED.match(body):
+        return Verdict("broadcast", 0.9, {"broadcast": 0.9, "other": 0.1}, ["remind those who have not confirmed"])
     if BARE_CANCEL.match(body):
         return Verdict("cancel", 0.9, {"cancel": 0.9, "other": 0.1}, [f"cancelling '{body}'"])
     if (m := OWN_RECORDS.search(body)) and not broadcast_match(body):

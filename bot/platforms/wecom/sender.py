@@ -95,9 +95,21 @@ class WeComSender:
         if recipient.lower() in invalid:
             raise Permanent("接收人不在应用可见范围内或账号无效 (invaliduser)", "invaliduser")
 
+    @staticmethod
+    def _refused(data: dict[str, Any], message: OutboundMessage) -> list[str] | None:
+        """For a batch: who the platform would not deliver to (WeCom answers 200 with invaliduser)."""
+        if message.recipients is None:
+            return None
+        invalid = {u.lower() for u in str(data.get("invaliduser") or "").split("|") if u}
+        return [u for u in message.recipients if u.lower() in invalid] or None
+
+    @staticmethod
+    def _to(message: OutboundMessage) -> str:
+        return "|".join(message.recipients) if message.recipients else message.recipient
+
     def send(self, message: OutboundMessage, progress: Callable[[int], None], pace: Callable[[], None]) -> SendResult:
         reply = message.reply
-        user = message.recipient
+        user = self._to(message)
         if isinstance(reply, TextReply | MarkdownReply):
             kind = reply.kind
             parts = split_utf8(reply.text, TEXT_LIMIT)
@@ -109,27 +121,32 @@ class WeComSender:
                 data = self.client.send_message(
                     {"touser": user, "msgtype": kind, kind: {"content": parts[index]}, **self._dedup(message)}
                 )
-                self._check_recipient(data, user)
+                if message.recipients is None:
+                    self._check_recipient(data, user)
                 msgid = data.get("msgid")
                 progress(index + 1)
-            return SendResult(msgid=msgid)
+            return SendResult(msgid=msgid, failed=self._refused(data, message))
         if isinstance(reply, NoticeReply):
             pace()
             data = self.client.send_message(
                 {"touser": user, "msgtype": "textcard", "textcard": textcard(reply, self.link), **self._dedup(message)}
             )
-            self._check_recipient(data, user)
+            if message.recipients is None:
+                self._check_recipient(data, user)
             progress(1)
-            return SendResult(msgid=data.get("msgid"))
+            return SendResult(msgid=data.get("msgid"), failed=self._refused(data, message))
         if isinstance(reply, CardReply):
             pace()
             card = render("wecom", reply.card, link=self.link)
             data = self.client.send_message(
                 {"touser": user, "msgtype": "template_card", "template_card": card, **self._dedup(message)}
             )
-            self._check_recipient(data, user)
+            if message.recipients is None:
+                self._check_recipient(data, user)
             progress(1)
-            return SendResult(msgid=data.get("msgid"), response_code=data.get("response_code"))
+            return SendResult(
+                msgid=data.get("msgid"), response_code=data.get("response_code"), failed=self._refused(data, message)
+            )
         if isinstance(reply, CardUpdate):
             if not reply.response_code:
                 raise Permanent("no response_code to update the card with", "no_response_code")
