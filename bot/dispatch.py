@@ -127,14 +127,36 @@ def handle_inbound(payload: dict) -> str:
 
     metrics.DISPATCHED.labels(status=status).inc()
     try:
-        enqueue_delivery(settings, outbox_ids)
+        queue_deliveries(settings, outbox_ids)
     except RedisError:
         log.warning("could not queue delivery now; the sweeper will", extra={"outbox": outbox_ids})
     return status
 
 
-def process(session: Session, settings: Settings, inbound: Inbound, key: str) -> tuple[str, list[int]]:
+def queue_deliveries(settings: Settings, outbox_ids: list[int]) -> None:
+    """Now, or — for replies held back (a notice written in quiet hours) — when they may go."""
+    if not outbox_ids:
+        return
+    with session_scope(get_engine(settings.database_url)) as s:
+        rows = s.execute(
+            select(Outbox.id, Outbox.not_before).where(Outbox.id.in_(outbox_ids), Outbox.not_before.is_not(None))
+        )
+        held = {outbox_id: when for outbox_id, when in rows}
     now = datetime.now(UTC)
+    ready = [i for i in outbox_ids if i not in held or held[i] <= now]
+    enqueue_delivery(settings, ready)
+    for outbox_id, when in held.items():
+        if when > now:
+            enqueue_delivery(settings, [outbox_id], delay=(when - now).total_seconds())
+
+
+def clock() -> datetime:
+    """The time the handlers see; one place, so tests can set it."""
+    return datetime.now(UTC)
+
+
+def process(session: Session, settings: Settings, inbound: Inbound, key: str) -> tuple[str, list[int]]:
+    now = clock()
     entry = InboundLog(
         platform=inbound.platform,
         dedup_hash=key,

@@ -10,7 +10,9 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -282,3 +284,13 @@ def chat_on(live: LiveServer, factory: CallbackFactory):  # type: ignore[no-unty
     return Chat(
         client, factory, FakeWeCom(live.settings), lambda scheduled=False: drain(live.settings, scheduled=scheduled)
     )
+
+
+@pytest.fixture
+def daytime(monkeypatch: pytest.MonkeyPatch) -> datetime:
+    """Handlers see 10:00 Shanghai today, whatever the hour the tests run at (quiet hours hold notices back)."""
+    import bot.dispatch
+
+    when = datetime.now(ZoneInfo("Asia/Shanghai")).replace(hour=10, minute=0, second=0, microsecond=0).astimezone(UTC)
+    monkeypatch.setattr(bot.dispatch, "clock", lambda: when)
+    return when

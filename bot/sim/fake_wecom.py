@@ -74,7 +74,12 @@ class FakeWeCom:
             with session_scope(get_engine(self.settings.database_url)) as s:
                 users = {u.lower() for u in s.scalars(select(Person.wecom_userid).where(Person.active.is_(True))) if u}
             self._users = (time.monotonic(), users)
-        return users
+        left = {u.decode() for u in self.redis.smembers(f"{PREFIX}:left")}
+        return users - left
+
+    def leave(self, user: str) -> None:
+        """A member who left the company (or the app's visible range): WeCom reports them in invaliduser."""
+        self.redis.sadd(f"{PREFIX}:left", user.lower())
 
     def record(self, entry: dict[str, Any], users: list[str]) -> dict[str, Any]:
         entry["seq"] = self.redis.incr(f"{PREFIX}:seq")
