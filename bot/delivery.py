@@ -1,33 +1,37 @@
-"""The RQ job that sends outbox rows, in order, at least once and — with the platform's own duplicate
-check and the parts counter — shown once.
+"""The RQ job that sends outbox rows, at least once and — with the platform's own duplicate check and the
+parts counter — shown once.
 
-A row is claimed by a conditional UPDATE (pending → sending), so two workers never send the same row at
-the same time. Outcomes: delivered; pending again with `not_before` (paced, or a transient error, with
-backoff); failed with a reason (permanent, or out of attempts). Rows left in `sending` by a killed
-worker are returned to pending by the sweeper.
+A job's rows are claimed together by one conditional UPDATE (pending → sending), so two workers never send
+the same row at the same time; they are sent concurrently, one thread per recipient so each person's
+messages keep their order; the outcomes are written in one transaction. Outcomes: delivered; pending again
+with `not_before` (paced, or a transient error, with backoff); failed with a reason (permanent, or out of
+attempts). Rows left in `sending` by a killed worker are returned to pending by the sweeper.
 """
 
 from __future__ import annotations
 
 import logging
 import random
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from pydantic import TypeAdapter
-from sqlalchemy import or_, update
+from sqlalchemy import or_, select, update
 
 from bot import metrics
 from bot.config import Settings, get_settings
 from bot.models import Reply
 from bot.pacing import Paced, Pacer
 from bot.platforms import sender_for
-from bot.platforms.base import OutboundMessage, Permanent, RetryLater
+from bot.platforms.base import OutboundMessage, Permanent, RetryLater, SendResult
 from bot.queue import enqueue_delivery, redis_client
 from bot.store.db import get_engine, session_scope
 from bot.store.tables import CardRecord, Outbox
 
 log = logging.getLogger("cadrebot.delivery")
 REPLY = TypeAdapter(Reply)
+THREADS = 8  # concurrent sends per job: the platform call is the slow part, and it is I/O
 
 
 def backoff(attempts: int) -> float:
@@ -35,34 +39,82 @@ def backoff(attempts: int) -> float:
     return min(10 * 2 ** max(attempts - 1, 0), 1800) * random.uniform(0.8, 1.2)
 
 
+@dataclass
+class Outcome:
+    kind: str  # delivered | paced | retry | failed | held (after a paced row of the same person)
+    result: SendResult | None = None
+    delay: float = 0.0
+    error: str | None = None
+
+
+@dataclass
+class Claimed:
+    id: int
+    platform: str
+    recipient: str
+    recipients: list[str] | None
+    payload: dict[str, object]
+    parts_sent: int
+    attempts: int
+    task_id: str | None
+
+
 def deliver(outbox_ids: list[int]) -> dict[str, int]:
-    """RQ entry point: deliver these rows in order; a paced row defers itself and those after it."""
+    """RQ entry point: deliver these rows; each person's rows in order, different people concurrently."""
     settings = get_settings()
-    tally: dict[str, int] = {}
-    for position, outbox_id in enumerate(outbox_ids):
-        outcome, delay = deliver_one(settings, outbox_id)
-        tally[outcome] = tally.get(outcome, 0) + 1
-        if outcome == "paced":
-            enqueue_delivery(settings, outbox_ids[position:], delay=delay)
-            break
-    return tally
+    now = datetime.now(UTC)
+    rows = _claim(settings, outbox_ids, now)
+    groups: dict[tuple[str, str], list[Claimed]] = {}
+    for row in rows:
+        groups.setdefault((row.platform, row.recipient), []).append(row)
+    outcomes: dict[int, Outcome] = {}
+    pacer = Pacer(redis_client(settings.redis_url), settings.per_user_per_minute)
+
+    def run(group: list[Claimed]) -> None:
+        for position, row in enumerate(group):
+            outcome = _send(settings, row, pacer)
+            outcomes[row.id] = outcome
+            if outcome.kind == "paced":  # the person's later rows wait with it, in order
+                for later in group[position + 1 :]:
+                    outcomes[later.id] = Outcome("held", delay=outcome.delay)
+                return
+
+    if len(groups) <= 1:
+        for group in groups.values():
+            run(group)
+    else:
+        with ThreadPoolExecutor(max_workers=min(THREADS, len(groups))) as pool:
+            list(pool.map(run, groups.values()))
+    _record(settings, rows, outcomes, now)
+    tally: dict[str, int] = {"skipped": len(outbox_ids) - len(rows)}
+    for outcome in outcomes.values():
+        tally[outcome.kind] = tally.get(outcome.kind, 0) + 1
+    return {k: v for k, v in tally.items() if v}
 
 
-def _claim(settings: Settings, outbox_id: int, now: datetime) -> Outbox | None:
-    engine = get_engine(settings.database_url)
-    with session_scope(engine) as s:
-        claimed = s.execute(
-            update(Outbox)
-            .where(
-                Outbox.id == outbox_id,
-                Outbox.status == "pending",
-                or_(Outbox.not_before.is_(None), Outbox.not_before <= now),
+def _claim(settings: Settings, outbox_ids: list[int], now: datetime) -> list[Claimed]:
+    if not outbox_ids:
+        return []
+    with session_scope(get_engine(settings.database_url)) as s:
+        ids = set(
+            s.scalars(
+                update(Outbox)
+                .where(
+                    Outbox.id.in_(outbox_ids),
+                    Outbox.status == "pending",
+                    or_(Outbox.not_before.is_(None), Outbox.not_before <= now),
+                )
+                .values(status="sending", attempts=Outbox.attempts + 1, updated_at=now)
+                .returning(Outbox.id)
             )
-            .values(status="sending", attempts=Outbox.attempts + 1, updated_at=now)
-        ).rowcount
-        if not claimed:
-            return None
-        return s.get(Outbox, outbox_id)
+        )
+        if not ids:
+            return []
+        found = {
+            r.id: Claimed(r.id, r.platform, r.recipient, r.recipients, r.payload, r.parts_sent, r.attempts, r.task_id)
+            for r in s.scalars(select(Outbox).where(Outbox.id.in_(ids)))
+        }
+    return [found[i] for i in outbox_ids if i in found]  # the order the job was given
 
 
 def _save(settings: Settings, outbox_id: int, **values: object) -> None:
@@ -70,14 +122,7 @@ def _save(settings: Settings, outbox_id: int, **values: object) -> None:
         s.execute(update(Outbox).where(Outbox.id == outbox_id).values(updated_at=datetime.now(UTC), **values))
 
 
-def deliver_one(settings: Settings, outbox_id: int) -> tuple[str, float]:
-    """Returns (outcome, delay): delivered, skipped, paced, retry or failed."""
-    now = datetime.now(UTC)
-    row = _claim(settings, outbox_id, now)
-    if row is None:
-        return "skipped", 0.0
-
-    pacer = Pacer(redis_client(settings.redis_url), settings.per_user_per_minute)
+def _send(settings: Settings, row: Claimed, pacer: Pacer) -> Outcome:
     message = OutboundMessage(
         outbox_id=row.id,
         recipient=row.recipient,
@@ -88,70 +133,93 @@ def deliver_one(settings: Settings, outbox_id: int) -> tuple[str, float]:
     )
 
     def progress(parts: int) -> None:
-        _save(settings, row.id, parts_sent=parts)
+        if parts > 1 or row.parts_sent:  # a long text sent in parts resumes where it stopped
+            _save(settings, row.id, parts_sent=parts)
 
     def pace() -> None:
         if row.recipients is None:  # a batch adds one message per member: far inside the per-member limit
             pacer.acquire(row.platform, row.recipient)
 
     try:
-        result = sender_for(row.platform, settings).send(message, progress, pace)
+        return Outcome("delivered", result=sender_for(row.platform, settings).send(message, progress, pace))
     except Paced as exc:
-        # Pacing is not a failed attempt: give the attempt back.
-        _save(
-            settings, row.id, status="pending", attempts=row.attempts - 1, not_before=now + timedelta(seconds=exc.delay)
-        )
-        metrics.DELIVERIES.labels(platform=row.platform, result="paced").inc()
-        return "paced", exc.delay
+        return Outcome("paced", delay=exc.delay)
     except RetryLater as exc:
         if row.attempts >= settings.max_delivery_attempts:
-            return _fail(settings, row, f"{exc} (after {row.attempts} attempts)")
-        delay = max(exc.delay, backoff(row.attempts))
-        _save(settings, row.id, status="pending", last_error=str(exc)[:1000], not_before=now + timedelta(seconds=delay))
-        enqueue_delivery(settings, [row.id], delay=delay)
-        metrics.DELIVERIES.labels(platform=row.platform, result="retry").inc()
-        log.warning("delivery will be retried", extra={"outbox_id": row.id, "error": str(exc), "delay": round(delay)})
-        return "retry", delay
+            return Outcome("failed", error=f"{exc} (after {row.attempts} attempts)")
+        return Outcome("retry", delay=max(exc.delay, backoff(row.attempts)), error=str(exc))
     except Permanent as exc:
-        return _fail(settings, row, str(exc))
+        return Outcome("failed", error=str(exc))
     except Exception as exc:  # a bug or an unexpected answer: retry with backoff, up to the limit
         log.exception("unexpected delivery error", extra={"outbox_id": row.id})
         if row.attempts >= settings.max_delivery_attempts:
-            return _fail(settings, row, f"{type(exc).__name__}: {exc}")
-        delay = backoff(row.attempts)
-        _save(
-            settings,
-            row.id,
-            status="pending",
-            last_error=f"{type(exc).__name__}: {exc}"[:1000],
-            not_before=now + timedelta(seconds=delay),
-        )
-        enqueue_delivery(settings, [row.id], delay=delay)
-        return "retry", delay
+            return Outcome("failed", error=f"{type(exc).__name__}: {exc}")
+        return Outcome("retry", delay=backoff(row.attempts), error=f"{type(exc).__name__}: {exc}")
 
+
+def _record(settings: Settings, rows: list[Claimed], outcomes: dict[int, Outcome], now: datetime) -> None:
+    """All of a job's outcomes in one transaction, then the retries queued."""
+    later: dict[float, list[int]] = {}
     with session_scope(get_engine(settings.database_url)) as s:
-        s.execute(
-            update(Outbox)
-            .where(Outbox.id == row.id)
-            .values(
-                status="delivered",
-                delivered_at=datetime.now(UTC),
-                platform_msgid=result.msgid,
-                failed_recipients=result.failed or None,
-                last_error=f"未送达: {', '.join(result.failed)}"[:1000] if result.failed else None,
-                updated_at=datetime.now(UTC),
-            )
-        )
-        if result.response_code and row.task_id:
-            s.execute(
-                update(CardRecord).where(CardRecord.task_id == row.task_id).values(response_code=result.response_code)
-            )
-    metrics.DELIVERIES.labels(platform=row.platform, result="delivered").inc()
-    return "delivered", 0.0
-
-
-def _fail(settings: Settings, row: Outbox, reason: str) -> tuple[str, float]:
-    _save(settings, row.id, status="failed", last_error=reason[:1000])
-    metrics.DELIVERIES.labels(platform=row.platform, result="failed").inc()
-    log.error("delivery failed for good", extra={"outbox_id": row.id, "reason": reason})
-    return "failed", 0.0
+        for row in rows:
+            outcome = outcomes.get(row.id, Outcome("held"))
+            done = datetime.now(UTC)
+            if outcome.kind == "delivered":
+                result = outcome.result or SendResult()
+                s.execute(
+                    update(Outbox)
+                    .where(Outbox.id == row.id)
+                    .values(
+                        status="delivered",
+                        delivered_at=done,
+                        platform_msgid=result.msgid,
+                        failed_recipients=result.failed or None,
+                        last_error=f"未送达: {', '.join(result.failed)}"[:1000] if result.failed else None,
+                        updated_at=done,
+                    )
+                )
+                if result.response_code and row.task_id:
+                    s.execute(
+                        update(CardRecord)
+                        .where(CardRecord.task_id == row.task_id)
+                        .values(response_code=result.response_code)
+                    )
+            elif outcome.kind in ("paced", "held"):
+                # pacing is not a failed attempt: give the attempt back
+                s.execute(
+                    update(Outbox)
+                    .where(Outbox.id == row.id)
+                    .values(
+                        status="pending",
+                        attempts=row.attempts - 1,
+                        not_before=now + timedelta(seconds=outcome.delay),
+                        updated_at=done,
+                    )
+                )
+                later.setdefault(round(outcome.delay, 1), []).append(row.id)
+            elif outcome.kind == "retry":
+                s.execute(
+                    update(Outbox)
+                    .where(Outbox.id == row.id)
+                    .values(
+                        status="pending",
+                        last_error=(outcome.error or "")[:1000],
+                        not_before=now + timedelta(seconds=outcome.delay),
+                        updated_at=done,
+                    )
+                )
+                later.setdefault(round(outcome.delay, 1), []).append(row.id)
+                log.warning(
+                    "delivery will be retried",
+                    extra={"outbox_id": row.id, "error": outcome.error, "delay": round(outcome.delay)},
+                )
+            else:
+                s.execute(
+                    update(Outbox)
+                    .where(Outbox.id == row.id)
+                    .values(status="failed", last_error=(outcome.error or "")[:1000], updated_at=done)
+                )
+                log.error("delivery failed for good", extra={"outbox_id": row.id, "reason": outcome.error})
+            metrics.DELIVERIES.labels(platform=row.platform, result=outcome.kind).inc()
+    for delay, ids in later.items():
+        enqueue_delivery(settings, ids, delay=delay)

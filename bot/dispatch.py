@@ -133,6 +133,9 @@ def handle_inbound(payload: dict) -> str:
     return status
 
 
+DELIVERY_CHUNK = 10
+
+
 def queue_deliveries(settings: Settings, outbox_ids: list[int]) -> None:
     """Now, or — for replies held back (a notice written in quiet hours) — when they may go."""
     if not outbox_ids:
@@ -144,7 +147,8 @@ def queue_deliveries(settings: Settings, outbox_ids: list[int]) -> None:
         held = {outbox_id: when for outbox_id, when in rows}
     now = datetime.now(UTC)
     ready = [i for i in outbox_ids if i not in held or held[i] <= now]
-    enqueue_delivery(settings, ready)
+    for start in range(0, len(ready), DELIVERY_CHUNK):  # several jobs: several workers share a big fan-out
+        enqueue_delivery(settings, ready[start : start + DELIVERY_CHUNK])
     for outbox_id, when in held.items():
         if when > now:
             enqueue_delivery(settings, [outbox_id], delay=(when - now).total_seconds())
@@ -201,7 +205,9 @@ def process(session: Session, settings: Settings, inbound: Inbound, key: str) ->
             handler(ctx)
     entry.intent = ctx.intent
     entry.status = "processed"
-    ids = outbox.write(session, ctx.out, now, inbound=inbound, inbound_id=entry.id, sender=person)
+    ids = outbox.write(
+        session, ctx.out, now, inbound=inbound, inbound_id=entry.id, sender=person, batch_limit=settings.broadcast_batch
+    )
     if desk.changed:
         session.flush()  # SQL problems surface before the drafts are written
         store.save(person.id, desk, key, before)

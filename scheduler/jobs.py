@@ -14,7 +14,9 @@ from bot.config import Settings, get_settings
 from bot.queue import enqueue_delivery
 from bot.store.db import get_engine, session_scope
 from knowledge.rules import rules_from
-from scheduler.reminders import Clock, due_ids, fire_one, plan
+from scheduler.reminders import Clock, due_ids, fire_many, fire_one, plan
+
+CHUNK = 100  # reminders fired per transaction in a fan-out
 
 log = logging.getLogger("cadrebot.scheduler")
 
@@ -49,9 +51,9 @@ def fire_due(now: datetime | None = None, settings: Settings | None = None, limi
 
 
 def _queue(settings: Settings, ids: list[int]) -> None:
-    for start in range(0, len(ids), 50):
+    for start in range(0, len(ids), 25):
         try:
-            enqueue_delivery(settings, ids[start : start + 50])
+            enqueue_delivery(settings, ids[start : start + 25])
         except RedisError:
             log.warning("could not queue deliveries now; the outbox sweeper will", extra={"count": len(ids)})
             return
@@ -62,3 +64,18 @@ def tick(now: datetime | None = None) -> dict[str, int]:
     planned = plan_all(now)
     fired = fire_due(now)
     return {"planned": planned, **fired}
+
+
+def fire_batch(reminder_ids: list[int], now_iso: str | None = None) -> dict[str, int]:
+    """Fire a given set of due reminders (a big fan-out split across workers)."""
+    settings = get_settings()
+    clock = Clock(datetime.fromisoformat(now_iso) if now_iso else datetime.now(UTC), ZoneInfo(settings.timezone))
+    rules = rules_from(settings.rules_file)
+    engine = get_engine(settings.database_url)
+    sent = 0
+    for start in range(0, len(reminder_ids), CHUNK):
+        with session_scope(engine) as s:
+            made = fire_many(s, rules, clock, reminder_ids[start : start + CHUNK], batch_limit=settings.broadcast_batch)
+        sent += len(made)
+        _queue(settings, made)  # delivery starts while the next chunk is fired
+    return {"sent": sent}

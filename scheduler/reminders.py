@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from bot import outbox
 from bot.models import CardReply, Outgoing, TextReply
@@ -191,6 +191,51 @@ def fire_one(
         return []
     for item in out:
         item.tag = item.tag or f"reminder:{reminder.id}"
+    return outbox.write(session, out, clock.now, batch_limit=batch_limit)
+
+
+def fire_many(
+    session: Session, rules: Rules, clock: Clock, reminder_ids: list[int], batch_limit: int | None = None
+) -> list[int]:
+    """Fire a chunk of due reminders in one transaction: one claiming UPDATE, their tasks and owners loaded
+    together, one flush of all the outbox rows. For fan-outs; a failure rolls the whole chunk back."""
+    if not reminder_ids:
+        return []
+    quiet = (rules.reminders.quiet_start, rules.reminders.quiet_end)
+    if in_quiet_hours(clock.now, clock.tz, *quiet):
+        later = next_allowed(clock.now, clock.tz, *quiet)
+        session.execute(
+            update(Reminder).where(Reminder.id.in_(reminder_ids), Reminder.status == "scheduled").values(due_at=later)
+        )
+        return []
+    claimed = list(
+        session.scalars(
+            update(Reminder)
+            .where(Reminder.id.in_(reminder_ids), Reminder.status == "scheduled", Reminder.due_at <= clock.now)
+            .values(status="sent", fired_at=clock.now)
+            .returning(Reminder.id)
+        )
+    )
+    if not claimed:
+        return []
+    rows = session.scalars(
+        select(Reminder)
+        .where(Reminder.id.in_(claimed))
+        .options(
+            selectinload(Reminder.task).selectinload(Task.org), selectinload(Reminder.task).selectinload(Task.owner)
+        )
+        .order_by(Reminder.id)
+        .execution_options(populate_existing=True)
+    ).all()
+    out: list[Outgoing] = []
+    for reminder in rows:
+        items, skip = messages(session, rules, clock, reminder)
+        if skip:
+            reminder.status, reminder.note = "skipped", skip[:200]
+            continue
+        for item in items:
+            item.tag = item.tag or f"reminder:{reminder.id}"
+        out += items
     return outbox.write(session, out, clock.now, batch_limit=batch_limit)
 
 

@@ -134,14 +134,33 @@ def card_titled(chat: Chat, words: str) -> Callable[[], dict[str, Any] | None]:
     return check
 
 
+def children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        found += [int(p) for p in task.read_text().split()]
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads child processes from /proc (Linux)")
 def test_a_draft_is_resumed_after_the_worker_is_killed(server, http, factory, fake) -> None:  # type: ignore[no-untyped-def]
     chat = Chat(http, factory, fake, work=lambda scheduled=False: None)  # a real worker process does the work
     worker = start_worker()
     try:
         chat.as_("liming").says("巡查发现有人乱倒垃圾")
         wait_for(card_titled(chat, "哪个组"), "the first question")
+        # The worker has forked RQ's scheduler, which holds copies of the worker's Redis sockets.
+        scheduler = wait_for(lambda: children(worker.pid), "the worker's scheduler process")
         worker.send_signal(signal.SIGKILL)  # no chance to save anything on the way out
         worker.wait(timeout=10)
+        wait_for(lambda: not any(alive(pid) for pid in scheduler), "the scheduler to die with its worker", 10)
 
         chat.says("3组")  # queued while no worker runs
         worker = start_worker()

@@ -148,19 +148,48 @@ class FakeWeCom:
         self.redis.expire(key, 120)
         return True
 
-    def _duplicate(self, body: dict[str, Any]) -> bool:
-        """WeCom's duplicate check: the same message sent within the interval is dropped, if the new send
-        asks for the check. Every send is remembered, whether it asked or not."""
+    # Accepting a message is one atomic step, as on WeCom's side: the task id taken, the content remembered for
+    # the duplicate check, the message in the log and the inboxes — all of it, or (Redis gone mid-way) none.
+    _ACCEPT = """
+    local task, digest, log = KEYS[1], KEYS[2], KEYS[3]
+    local data, check, interval, now, suppressed = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5]
+    if task ~= "" and redis.call("EXISTS", task) == 1 then return "task_exists" end
+    if check == "1" then
+      local last = redis.call("GET", digest)
+      if last and now - tonumber(last) < interval then
+        redis.call("RPUSH", log, suppressed)
+        return "duplicate"
+      end
+    end
+    redis.call("SET", digest, now, "EX", 14400)
+    if task ~= "" then redis.call("SET", task, 1, "EX", 2592000) end
+    redis.call("RPUSH", log, data)
+    for i = 4, #KEYS do redis.call("RPUSH", KEYS[i], data) end
+    return "ok"
+    """
+
+    def _accept(self, body: dict[str, Any], entry: dict[str, Any], users: list[str]) -> str:
         content = {k: v for k, v in body.items() if k not in ("enable_duplicate_check", "duplicate_check_interval")}
         digest = hashlib.sha1(json.dumps(content, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
-        key = f"{PREFIX}:dup:{digest}"
-        if body.get("enable_duplicate_check"):
-            interval = int(body.get("duplicate_check_interval") or 1800)
-            last = self.redis.get(key)
-            if last is not None and time.time() - float(last) < interval:
-                return True
-        self.redis.set(key, time.time(), ex=4 * 3600)
-        return False
+        task_id = entry.get("task_id") if entry.get("msgtype") == "template_card" else None
+        entry["seq"] = self.redis.incr(f"{PREFIX}:seq")
+        entry["at"] = time.time()
+        suppressed = {**entry, "status": "suppressed_duplicate", "touser": []}
+        keys = [
+            f"{PREFIX}:task:{task_id}" if task_id else "",
+            f"{PREFIX}:dup:{digest}",
+            f"{PREFIX}:log",
+            *[f"{PREFIX}:inbox:{u.lower()}" for u in users],
+        ]
+        args = [
+            json.dumps(entry, ensure_ascii=False),
+            "1" if body.get("enable_duplicate_check") else "0",
+            int(body.get("duplicate_check_interval") or 1800),
+            entry["at"],
+            json.dumps(suppressed, ensure_ascii=False),
+        ]
+        result = self.redis.eval(self._ACCEPT, len(keys), *keys, *args)
+        return result.decode() if isinstance(result, bytes) else str(result)
 
     def _check_card(self, card: dict[str, Any]) -> dict[str, Any] | None:
         """WeCom's template_card rules (cards/wecom_limits.py), answered with WeCom's error codes."""
@@ -173,7 +202,7 @@ class FakeWeCom:
             code = next((c for prefix, c in CARD_ERRORS if first.startswith(prefix)), 40058)
             return err(code, first)
         task_id = card.get("task_id")
-        if task_id is not None and not self.redis.set(f"{PREFIX}:task:{task_id}", 1, nx=True, ex=30 * 24 * 3600):
+        if task_id is not None and self.redis.exists(f"{PREFIX}:task:{task_id}"):
             return err(42014, "taskid has existed or empty or exceed max len")
         return None
 
@@ -227,20 +256,19 @@ class FakeWeCom:
 
         msgid = secrets.token_hex(16)
         entry["msgid"] = msgid
-        if self._duplicate(body):
-            entry["status"] = "suppressed_duplicate"
-            self.record(entry, [])
-            return {"errcode": 0, "errmsg": "ok", "invaliduser": "", "msgid": msgid}
         delivered = [u for u in valid if self._rate_ok(u.lower())]
         dropped = [u.lower() for u in valid if u not in delivered]
         entry["touser"] = [u.lower() for u in delivered]
         entry["status"] = "delivered"
         if truncated:
             entry["truncated"] = True
+        outcome = self._accept(body, entry, delivered)
+        if outcome == "task_exists":
+            return err(42014, "taskid has existed or empty or exceed max len")
+        if outcome == "duplicate":
+            return {"errcode": 0, "errmsg": "ok", "invaliduser": "", "msgid": msgid}
         if dropped:
             self.record({**entry, "touser": dropped, "status": "dropped_rate_limit"}, [])
-        if delivered:
-            self.record(entry, delivered)
         answer: dict[str, Any] = {"errcode": 0, "errmsg": "ok", "invaliduser": "|".join(invalid), "msgid": msgid}
         if msgtype == "template_card" and entry["template_card"].get("card_type") in INTERACTIVE:
             answer["response_code"] = self.issue_response_code(entry["task_id"], delivered)

@@ -484,6 +484,8 @@ class Reminder(Base):
     fired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     note: Mapped[str | None] = mapped_column(String(200))
 
+    task: Mapped[Task | None] = relationship()
+
     __table_args__ = (Index("ix_reminders_status_due", "status", "due_at"),)
 
 

@@ -178,7 +178,9 @@ class WeComClient:
         for attempt in (1, 2):
             data = self._request("POST", path, {"access_token": token}, body)
             code = int(data.get("errcode", 0) or 0)
-            if code in TOKEN_ERRORS and attempt == 1:
+            if code in TOKEN_ERRORS:
+                if attempt == 2:
+                    break  # refused again right after a refresh: try later, not never
                 token = self.token(stale=token)
                 continue
             if code != 0:

@@ -138,9 +138,16 @@ class WeComSender:
         if isinstance(reply, CardReply):
             pace()
             card = render("wecom", reply.card, link=self.link)
-            data = self.client.send_message(
-                {"touser": user, "msgtype": "template_card", "template_card": card, **self._dedup(message)}
-            )
+            try:
+                data = self.client.send_message(
+                    {"touser": user, "msgtype": "template_card", "template_card": card, **self._dedup(message)}
+                )
+            except Permanent as exc:
+                # task ids are never reused: on a retry, "task_id exists" means the attempt that timed out arrived
+                if exc.code == 42014 and message.attempt > 1:
+                    progress(1)
+                    return SendResult()
+                raise
             if message.recipients is None:
                 self._check_recipient(data, user)
             progress(1)

@@ -1,0 +1,197 @@
+"""Benchmark a fan-out of personalised reminders through the real path: reminder rows → fired by RQ workers
+(claim, card, outbox row, one transaction each) → delivery jobs → the WeCom API (the simulator's fake, in its
+own uvicorn process) → the fake's record, which is then checked for duplicates and losses.
+
+    python bench/fanout.py [--messages 10000] [--workers 1 2] [--database sqlite|URL]
+
+Prints, per worker count and last:
+    fanout: N messages in S s = R msg/s, duplicates=D, lost=L
+Needs Redis (CADREBOT_BENCH_REDIS_URL, default redis://127.0.0.1:6379/13, which it flushes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from redis import Redis
+from rq import Queue
+from sqlalchemy import insert, select
+
+from bench.common import bench_env, free_port, server, uvicorn_cmd
+from bot.store.db import dispose_engines, get_engine, normalise_url, session_scope
+from bot.store.migrate import upgrade
+from bot.store.tables import Org, Person, PersonRole, Reminder, Task
+
+REDIS_URL = os.environ.get("CADREBOT_BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
+FIRE_CHUNK = 250
+
+
+def seed(database_url: str, n: int) -> list[int]:
+    """n people in one village, each owning a task with one reminder due now."""
+    upgrade(database_url)
+    engine = get_engine(database_url)
+    with session_scope(engine) as s:
+        county = Org(name="清河县", kind="县", path="清河县")
+        township = Org(name="石桥镇", kind="乡镇", path="清河县/石桥镇", parent=county)
+        village = Org(name="李家村", kind="村", path="清河县/石桥镇/李家村", parent=township)
+        s.add_all([county, township, village])
+        s.flush()
+        now = datetime.now(UTC)
+        people = [
+            {
+                "name": f"书记{i:05d}",
+                "wecom_userid": f"u{i:05d}",
+                "org_id": village.id,
+                "active": True,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for i in range(n)
+        ]
+        s.execute(insert(Person), people)
+        ids = list(s.scalars(select(Person.id).order_by(Person.id)))
+        s.execute(insert(PersonRole), [{"person_id": pid, "role": "village_secretary"} for pid in ids])
+        deadline = date.today() + timedelta(days=7)
+        s.execute(
+            insert(Task),
+            [
+                {
+                    "code": f"B{i:05d}",
+                    "title": "活动阵地提升",
+                    "deadline": deadline,
+                    "org_id": village.id,
+                    "owner_id": pid,
+                    "status": "open",
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for i, pid in enumerate(ids)
+            ],
+        )
+        task_ids = list(s.scalars(select(Task.id).order_by(Task.id)))
+        s.execute(
+            insert(Reminder),
+            [
+                {
+                    "key": f"task:{tid}:T-7",
+                    "kind": "remind",
+                    "step": "T-7",
+                    "task_id": tid,
+                    "due_at": now - timedelta(minutes=1),
+                    "status": "scheduled",
+                }
+                for tid in task_ids
+            ],
+        )
+        return list(s.scalars(select(Reminder.id).order_by(Reminder.id)))
+
+
+def delivered_counts(redis: Redis) -> dict[str, int]:
+    import json
+
+    counts: dict[str, int] = {}
+    for raw in redis.lrange("sim:wecom:log", 0, -1):
+        entry = json.loads(raw)
+        if entry.get("status") == "delivered" and entry.get("msgtype") == "template_card":
+            for user in entry["touser"]:
+                counts[user] = counts.get(user, 0) + 1
+    return counts
+
+
+def run(n: int, workers: int, database: str) -> tuple[float, int, int]:
+    redis = Redis.from_url(REDIS_URL)
+    redis.flushdb()
+    folder = tempfile.mkdtemp(prefix="cadrebot-fanout-")
+    database_url = f"sqlite:///{folder}/fanout.db" if database == "sqlite" else database
+    if database != "sqlite":
+        from sqlalchemy import create_engine, text
+
+        from bot.store.tables import Base
+
+        eng = create_engine(normalise_url(database_url))
+        with eng.begin() as conn:
+            names = [t.name for t in reversed(Base.metadata.sorted_tables)]
+            conn.execute(text("DROP TABLE IF EXISTS " + ", ".join([*names, "alembic_version"]) + " CASCADE"))
+        eng.dispose()
+    reminder_ids = seed(database_url, n)
+    dispose_engines()
+    port = free_port()
+    env = bench_env(
+        REDIS_URL,
+        database_url,
+        CADREBOT_SIM="1",
+        CADREBOT_WECOM_API_BASE=f"http://127.0.0.1:{port}/sim/wecom",
+        CADREBOT_PER_USER_PER_MINUTE="30",
+        CADREBOT_RULES_FILE=str(quiet_free_rules(folder)),
+    )
+    with server(uvicorn_cmd("bot.app:app_from_env", port, factory=True), env, port):
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-m", "bot.cli", "worker", "--name", f"fanout-{w}"],
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            for w in range(workers)
+        ]
+        try:
+            time.sleep(1.5)  # workers up
+            queue = Queue("cadrebot-bench-background", connection=redis)
+            start = time.perf_counter()
+            for i in range(0, len(reminder_ids), FIRE_CHUNK):
+                queue.enqueue("scheduler.jobs.fire_batch", reminder_ids[i : i + FIRE_CHUNK], job_timeout=600)
+            deadline = time.monotonic() + 600
+            while time.monotonic() < deadline:
+                if redis.llen("sim:wecom:log") >= n:
+                    counts = delivered_counts(redis)
+                    if len(counts) >= n:
+                        break
+                time.sleep(0.05)
+            elapsed = time.perf_counter() - start
+            time.sleep(2)  # anything sent twice would show up now
+            counts = delivered_counts(redis)
+        finally:
+            for p in procs:
+                p.terminate()
+            for p in procs:
+                p.wait(timeout=30)
+    duplicates = sum(c - 1 for c in counts.values())
+    lost = n - len(counts)
+    return elapsed, duplicates, lost
+
+
+def quiet_free_rules(folder: str) -> Path:
+    from knowledge.rules import DEFAULT_RULES
+
+    path = Path(folder) / "rules.toml"
+    path.write_text(DEFAULT_RULES.read_text(encoding="utf-8").replace('quiet_start = "21:00"', 'quiet_start = "08:00"'))
+    return path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--messages", type=int, default=10_000)
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--database", default="sqlite", help="sqlite, or a postgresql:// URL (its tables are dropped)")
+    args = parser.parse_args()
+    print(f"{os.cpu_count()} CPUs; {args.messages} personalised reminders; database {args.database.split('@')[-1]}")
+    last = ""
+    for workers in args.workers:
+        elapsed, duplicates, lost = run(args.messages, workers, args.database)
+        rate = args.messages / elapsed if elapsed else 0.0
+        last = f"fanout: {args.messages} messages in {elapsed:.1f} s = {rate:.0f} msg/s, duplicates={duplicates}, lost={lost}"
+        print(f"workers={workers:<2} {last}")
+    print(last)
+
+
+if __name__ == "__main__":
+    main()
