@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from pydantic import TypeAdapter
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 
 from bot import metrics
 from bot.config import Settings, get_settings
@@ -69,10 +69,14 @@ def deliver(outbox_ids: list[int]) -> dict[str, int]:
         groups.setdefault((row.platform, row.recipient), []).append(row)
     outcomes: dict[int, Outcome] = {}
     pacer = Pacer(redis_client(settings.redis_url), settings.per_user_per_minute)
+    # Each person's first message takes its pacing slot here, all in one Redis round trip.
+    firsts = [group[0] for group in groups.values() if group[0].recipients is None]
+    prepaid = pacer.acquire_many([(row.platform, row.recipient) for row in firsts]) if firsts else {}
 
     def run(group: list[Claimed]) -> None:
         for position, row in enumerate(group):
-            outcome = _send(settings, row, pacer)
+            wait = prepaid.get((row.platform, row.recipient)) if position == 0 else None
+            outcome = _send(settings, row, pacer, wait)
             outcomes[row.id] = outcome
             if outcome.kind == "paced":  # the person's later rows wait with it, in order
                 for later in group[position + 1 :]:
@@ -122,7 +126,8 @@ def _save(settings: Settings, outbox_id: int, **values: object) -> None:
         s.execute(update(Outbox).where(Outbox.id == outbox_id).values(updated_at=datetime.now(UTC), **values))
 
 
-def _send(settings: Settings, row: Claimed, pacer: Pacer) -> Outcome:
+def _send(settings: Settings, row: Claimed, pacer: Pacer, prepaid: float | None = None) -> Outcome:
+    """Send one row. `prepaid` is the result of taking its first pacing slot in advance (0: taken)."""
     message = OutboundMessage(
         outbox_id=row.id,
         recipient=row.recipient,
@@ -137,8 +142,15 @@ def _send(settings: Settings, row: Claimed, pacer: Pacer) -> Outcome:
             _save(settings, row.id, parts_sent=parts)
 
     def pace() -> None:
-        if row.recipients is None:  # a batch adds one message per member: far inside the per-member limit
+        nonlocal prepaid
+        if row.recipients is not None:  # a batch adds one message per member: far inside the per-member limit
+            return
+        if prepaid is None:
             pacer.acquire(row.platform, row.recipient)
+            return
+        wait, prepaid = prepaid, None
+        if wait > 0:
+            raise Paced(wait)
 
     try:
         return Outcome("delivered", result=sender_for(row.platform, settings).send(message, progress, pace))
@@ -160,30 +172,27 @@ def _send(settings: Settings, row: Claimed, pacer: Pacer) -> Outcome:
 def _record(settings: Settings, rows: list[Claimed], outcomes: dict[int, Outcome], now: datetime) -> None:
     """All of a job's outcomes in one transaction, then the retries queued."""
     later: dict[float, list[int]] = {}
+    delivered: list[dict[str, object]] = []
+    codes: list[dict[str, str]] = []
+    done = datetime.now(UTC)
     with session_scope(get_engine(settings.database_url)) as s:
         for row in rows:
             outcome = outcomes.get(row.id, Outcome("held"))
-            done = datetime.now(UTC)
             if outcome.kind == "delivered":
                 result = outcome.result or SendResult()
-                s.execute(
-                    update(Outbox)
-                    .where(Outbox.id == row.id)
-                    .values(
-                        status="delivered",
-                        delivered_at=done,
-                        platform_msgid=result.msgid,
-                        failed_recipients=result.failed or None,
-                        last_error=f"未送达: {', '.join(result.failed)}"[:1000] if result.failed else None,
-                        updated_at=done,
-                    )
+                delivered.append(
+                    {
+                        "id": row.id,
+                        "status": "delivered",
+                        "delivered_at": done,
+                        "platform_msgid": result.msgid,
+                        "failed_recipients": result.failed or None,
+                        "last_error": f"未送达: {', '.join(result.failed)}"[:1000] if result.failed else None,
+                        "updated_at": done,
+                    }
                 )
                 if result.response_code and row.task_id:
-                    s.execute(
-                        update(CardRecord)
-                        .where(CardRecord.task_id == row.task_id)
-                        .values(response_code=result.response_code)
-                    )
+                    codes.append({"card_task": row.task_id, "code": result.response_code})
             elif outcome.kind in ("paced", "held"):
                 # pacing is not a failed attempt: give the attempt back
                 s.execute(
@@ -221,5 +230,13 @@ def _record(settings: Settings, rows: list[Claimed], outcomes: dict[int, Outcome
                 )
                 log.error("delivery failed for good", extra={"outbox_id": row.id, "reason": outcome.error})
             metrics.DELIVERIES.labels(platform=row.platform, result=outcome.kind).inc()
+        if delivered:  # the common case, as one statement executed for many rows
+            s.execute(update(Outbox), delivered)
+        if codes:
+            cards = CardRecord.__table__
+            s.execute(
+                cards.update().where(cards.c.task_id == bindparam("card_task")).values(response_code=bindparam("code")),
+                codes,
+            )
     for delay, ids in later.items():
         enqueue_delivery(settings, ids, delay=delay)

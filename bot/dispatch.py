@@ -24,7 +24,7 @@ from bot import metrics, outbox
 from bot.config import Settings, get_settings
 from bot.formstore import FormStore
 from bot.models import Actor, CardUpdate, Inbound, Kind, Outgoing, TextReply
-from bot.queue import enqueue_delivery, redis_client
+from bot.queue import DELIVERY_CHUNK, enqueue_delivery, redis_client
 from bot.roles import Role
 from bot.store.db import get_engine, session_scope
 from bot.store.tables import AuditLog, CardRecord, InboundLog, Outbox, Person, PersonRole
@@ -131,9 +131,6 @@ def handle_inbound(payload: dict) -> str:
     except RedisError:
         log.warning("could not queue delivery now; the sweeper will", extra={"outbox": outbox_ids})
     return status
-
-
-DELIVERY_CHUNK = 10
 
 
 def queue_deliveries(settings: Settings, outbox_ids: list[int]) -> None:

@@ -44,11 +44,21 @@ class Pacer:
 
     def acquire(self, platform: str, recipient: str) -> None:
         """Take one slot or raise Paced with the wait."""
-        wait = float(
-            self._script(
-                keys=[f"{self.prefix}:{platform}:{recipient}"],
-                args=[time.time(), self.window, self.limit, uuid.uuid4().hex],
-            )
-        )
+        wait = self.acquire_many([(platform, recipient)])[(platform, recipient)]
         if wait > 0:
-            raise Paced(wait + 0.05)
+            raise Paced(wait)
+
+    def acquire_many(self, recipients: list[tuple[str, str]]) -> dict[tuple[str, str], float]:
+        """One slot for each (platform, recipient), in one round trip: 0 where taken, else the wait."""
+        now = time.time()
+        with self.redis.pipeline(transaction=False) as pipe:
+            for platform, recipient in recipients:
+                self._script(
+                    keys=[f"{self.prefix}:{platform}:{recipient}"],
+                    args=[now, self.window, self.limit, uuid.uuid4().hex],
+                    client=pipe,
+                )
+            waits = pipe.execute()
+        return {
+            key: (float(wait) + 0.05 if float(wait) > 0 else 0.0) for key, wait in zip(recipients, waits, strict=True)
+        }

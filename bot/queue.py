@@ -27,6 +27,9 @@ _lock = Lock()
 
 INBOUND_RETRY = Retry(max=3, interval=[5, 30, 120])
 FAILED_TTL = 14 * 24 * 3600
+# Outbox rows per delivery job in a fan-out: enough to amortise a job and a transaction, few enough that
+# several workers share a big broadcast.
+DELIVERY_CHUNK = 50
 
 
 class QueueUnavailable(Exception):

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from redis.exceptions import RedisError
 
 from bot.config import Settings, get_settings
-from bot.queue import enqueue_delivery
+from bot.queue import DELIVERY_CHUNK, enqueue_delivery
 from bot.store.db import get_engine, session_scope
 from knowledge.rules import rules_from
 from scheduler.reminders import Clock, due_ids, fire_many, fire_one, plan
@@ -51,9 +51,9 @@ def fire_due(now: datetime | None = None, settings: Settings | None = None, limi
 
 
 def _queue(settings: Settings, ids: list[int]) -> None:
-    for start in range(0, len(ids), 25):
+    for start in range(0, len(ids), DELIVERY_CHUNK):
         try:
-            enqueue_delivery(settings, ids[start : start + 25])
+            enqueue_delivery(settings, ids[start : start + DELIVERY_CHUNK])
         except RedisError:
             log.warning("could not queue deliveries now; the outbox sweeper will", extra={"count": len(ids)})
             return

@@ -137,3 +137,27 @@ def test_bad_setting_stops_with_the_variable_named(make_settings, monkeypatch) -
     reset_settings_cache()
     result = invoke("migrate")
     assert result.exit_code == 2 and "CADREBOT_WECOM_AES_KEY" in result.stderr
+
+
+def test_tasks_load_demo_twice_then_a_bad_file(make_settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    make_settings()
+    invoke("roster", "import", "--demo")
+    first = invoke("tasks", "load", "--demo")
+    assert first.exit_code == 0, first.output
+    created = int(re.search(r"新增任务\s*│\s*(\d+)", first.output).group(1))  # type: ignore[union-attr]
+    assert created > 0
+    second = invoke("tasks", "load", "--demo")
+    assert second.exit_code == 0 and re.search(r"新增任务\s*│\s*0\s", second.output)
+    assert re.search(r"更新任务\s*│\s*0\s", second.output)
+
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[task]]\ncode = "X-1"\ntitle = "阵地"\ndeadline = 2026-13-01\nlevel = "村"\n', encoding="utf-8")
+    result = invoke("tasks", "load", str(bad))
+    assert result.exit_code == 1 and "任务文件有误，未导入任何任务" in result.stderr
+    wrong_level = tmp_path / "level.toml"
+    wrong_level.write_text(
+        '[[task]]\ncode = "X-1"\ntitle = "阵地"\ndeadline = 2026-12-01\nlevel = "省"\n', encoding="utf-8"
+    )
+    result = invoke("tasks", "load", str(wrong_level))
+    assert result.exit_code == 1 and "第1项任务的 level「省」" in result.stderr
+    assert invoke("tasks", "load").exit_code == 2

@@ -66,15 +66,17 @@ class FakeWeCom:
         self.settings = settings
         self.redis = redis or redis_client(settings.redis_url)
         self._users: tuple[float, set[str]] = (0.0, set())
+        self._rate_script = self.redis.register_script(self._RATE)
 
     # -- state helpers ------------------------------------------------------------------------------
-    def known_users(self) -> set[str]:
+    def known_users(self, left: set[str] | None = None) -> set[str]:
         at, users = self._users
         if time.monotonic() - at > 2:
             with session_scope(get_engine(self.settings.database_url)) as s:
                 users = {u.lower() for u in s.scalars(select(Person.wecom_userid).where(Person.active.is_(True))) if u}
             self._users = (time.monotonic(), users)
-        left = {u.decode() for u in self.redis.smembers(f"{PREFIX}:left")}
+        if left is None:
+            left = {u.decode() for u in self.redis.smembers(f"{PREFIX}:left")}
         return users - left
 
     def leave(self, user: str) -> None:
@@ -94,6 +96,13 @@ class FakeWeCom:
 
     def fault(self, api: str) -> dict[str, Any] | None:
         """Take one use of the fault switched on for `api` (or for any API), if there is one."""
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.exists(f"{PREFIX}:fault:{api}", f"{PREFIX}:fault:any")
+        pipe.get(f"{PREFIX}:latency")
+        armed, latency = pipe.execute()
+        slow = {"delay": float(latency)} if latency else None
+        if not armed:
+            return slow  # the usual case: one round trip
         for name in (api, "any"):
             key = f"{PREFIX}:fault:{name}"
             remaining = self.redis.hincrby(key, "remaining", -1)
@@ -101,18 +110,36 @@ class FakeWeCom:
                 raw = self.redis.hget(key, "spec")
                 if remaining == 0:
                     self.redis.delete(key)
-                return json.loads(raw) if raw else None
+                spec = json.loads(raw) if raw else {}
+                return {**spec, "delay": spec.get("delay") or (slow or {}).get("delay")}
             self.redis.delete(key)
-        return None
+        return slow
+
+    def set_latency(self, seconds: float) -> None:
+        """Every API call answers after this long, as WeCom does from far away (0: at once)."""
+        if seconds > 0:
+            self.redis.set(f"{PREFIX}:latency", seconds)
+        else:
+            self.redis.delete(f"{PREFIX}:latency")
 
     def check_token(self, token: str | None) -> dict[str, Any] | None:
+        return self._token_and_left(token)[0]
+
+    def _token_and_left(self, token: str | None) -> tuple[dict[str, Any] | None, set[str]]:
+        """The token's standing and who has left, in one round trip."""
         if not token:
-            return err(41001, "access_token missing")
-        if self.redis.exists(f"{PREFIX}:token:{token}"):
-            return None
-        if self.redis.exists(f"{PREFIX}:expired:{token}"):
-            return err(42001, "access_token expired")
-        return err(40014, "invalid access_token")
+            return err(41001, "access_token missing"), set()
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.exists(f"{PREFIX}:token:{token}")
+        pipe.exists(f"{PREFIX}:expired:{token}")
+        pipe.smembers(f"{PREFIX}:left")
+        valid, expired, left = pipe.execute()
+        gone = {u.decode() for u in left}
+        if valid:
+            return None, gone
+        if expired:
+            return err(42001, "access_token expired"), gone
+        return err(40014, "invalid access_token"), gone
 
     def expire_tokens(self) -> int:
         count = 0
@@ -135,18 +162,23 @@ class FakeWeCom:
         self.redis.incr(f"{PREFIX}:stats:gettoken")
         return {"errcode": 0, "errmsg": "ok", "access_token": token, "expires_in": 7200}
 
-    def _rate_ok(self, user: str) -> bool:
-        key = f"{PREFIX}:rate:{user}"
+    _RATE = """
+    local key, now, limit = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2])
+    redis.call("ZREMRANGEBYSCORE", key, "-inf", now - 60)
+    if redis.call("ZCARD", key) >= limit then return 0 end
+    redis.call("ZADD", key, now, ARGV[3])
+    redis.call("EXPIRE", key, 120)
+    return 1
+    """
+
+    def _within_rate(self, users: list[str]) -> list[bool]:
+        """Per member: may WeCom deliver one more message this minute (it drops the 31st silently)?"""
+        script = self._rate_script
         now = time.time()
-        pipe = self.redis.pipeline()
-        pipe.zremrangebyscore(key, "-inf", now - 60)
-        pipe.zcard(key)
-        _, count = pipe.execute()
-        if count >= PER_MEMBER_PER_MINUTE:
-            return False
-        self.redis.zadd(key, {secrets.token_hex(8): now})
-        self.redis.expire(key, 120)
-        return True
+        pipe = self.redis.pipeline(transaction=False)
+        for user in users:
+            script(keys=[f"{PREFIX}:rate:{user}"], args=[now, PER_MEMBER_PER_MINUTE, secrets.token_hex(8)], client=pipe)
+        return [bool(ok) for ok in pipe.execute()]
 
     # Accepting a message is one atomic step, as on WeCom's side: the task id taken, the content remembered for
     # the duplicate check, the message in the log and the inboxes — all of it, or (Redis gone mid-way) none.
@@ -154,6 +186,12 @@ class FakeWeCom:
     local task, digest, log = KEYS[1], KEYS[2], KEYS[3]
     local data, check, interval, now, suppressed = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5]
     if task ~= "" and redis.call("EXISTS", task) == 1 then return "task_exists" end
+    local seq = redis.call("INCR", KEYS[4])
+    local function numbered(text)  -- the entry's sequence number is known only here
+      local at = string.find(text, '"seq": 0', 1, true)
+      return string.sub(text, 1, at - 1) .. '"seq": ' .. seq .. string.sub(text, at + 8)
+    end
+    data, suppressed = numbered(data), numbered(suppressed)
     if check == "1" then
       local last = redis.call("GET", digest)
       if last and now - tonumber(last) < interval then
@@ -164,21 +202,25 @@ class FakeWeCom:
     redis.call("SET", digest, now, "EX", 14400)
     if task ~= "" then redis.call("SET", task, 1, "EX", 2592000) end
     redis.call("RPUSH", log, data)
-    for i = 4, #KEYS do redis.call("RPUSH", KEYS[i], data) end
+    if KEYS[5] ~= "" then redis.call("SET", KEYS[5], ARGV[6], "EX", 259200) end
+    for i = 6, #KEYS do redis.call("RPUSH", KEYS[i], data) end
     return "ok"
     """
 
-    def _accept(self, body: dict[str, Any], entry: dict[str, Any], users: list[str]) -> str:
+    def _accept(
+        self, body: dict[str, Any], entry: dict[str, Any], users: list[str], response_code: str | None = None
+    ) -> str:
         content = {k: v for k, v in body.items() if k not in ("enable_duplicate_check", "duplicate_check_interval")}
         digest = hashlib.sha1(json.dumps(content, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
         task_id = entry.get("task_id") if entry.get("msgtype") == "template_card" else None
-        entry["seq"] = self.redis.incr(f"{PREFIX}:seq")
-        entry["at"] = time.time()
+        entry = {"seq": 0, **entry, "at": time.time()}  # the script numbers it
         suppressed = {**entry, "status": "suppressed_duplicate", "touser": []}
         keys = [
             f"{PREFIX}:task:{task_id}" if task_id else "",
             f"{PREFIX}:dup:{digest}",
             f"{PREFIX}:log",
+            f"{PREFIX}:seq",
+            f"{PREFIX}:rc:{response_code}" if response_code else "",
             *[f"{PREFIX}:inbox:{u.lower()}" for u in users],
         ]
         args = [
@@ -187,6 +229,7 @@ class FakeWeCom:
             int(body.get("duplicate_check_interval") or 1800),
             entry["at"],
             json.dumps(suppressed, ensure_ascii=False),
+            json.dumps({"task_id": task_id, "users": users}) if response_code else "",
         ]
         result = self.redis.eval(self._ACCEPT, len(keys), *keys, *args)
         return result.decode() if isinstance(result, bytes) else str(result)
@@ -201,13 +244,10 @@ class FakeWeCom:
             first = found[0]
             code = next((c for prefix, c in CARD_ERRORS if first.startswith(prefix)), 40058)
             return err(code, first)
-        task_id = card.get("task_id")
-        if task_id is not None and self.redis.exists(f"{PREFIX}:task:{task_id}"):
-            return err(42014, "taskid has existed or empty or exceed max len")
-        return None
+        return None  # a task id already used is refused by the accept script, atomically
 
     def send(self, token: str | None, body: dict[str, Any]) -> dict[str, Any]:
-        problem = self.check_token(token)
+        problem, left = self._token_and_left(token)
         if problem:
             return problem
         if body.get("agentid") != self.settings.wecom_agent_id:
@@ -220,7 +260,7 @@ class FakeWeCom:
             return err(82001, "all touser toparty totag invalid")
         if len(users) > 1000:
             return err(40058, "touser exceed max 1000")
-        known = self.known_users()
+        known = self.known_users(left)
         valid = [u for u in users if u.lower() in known]
         invalid = [u.lower() for u in users if u.lower() not in known]
         if not valid:
@@ -256,13 +296,16 @@ class FakeWeCom:
 
         msgid = secrets.token_hex(16)
         entry["msgid"] = msgid
-        delivered = [u for u in valid if self._rate_ok(u.lower())]
-        dropped = [u.lower() for u in valid if u not in delivered]
+        allowed = self._within_rate([u.lower() for u in valid])
+        delivered = [u for u, ok in zip(valid, allowed, strict=True) if ok]
+        dropped = [u.lower() for u, ok in zip(valid, allowed, strict=True) if not ok]
         entry["touser"] = [u.lower() for u in delivered]
         entry["status"] = "delivered"
         if truncated:
             entry["truncated"] = True
-        outcome = self._accept(body, entry, delivered)
+        interactive = msgtype == "template_card" and entry["template_card"].get("card_type") in INTERACTIVE
+        code = secrets.token_hex(20) if interactive else None
+        outcome = self._accept(body, entry, entry["touser"], code)
         if outcome == "task_exists":
             return err(42014, "taskid has existed or empty or exceed max len")
         if outcome == "duplicate":
@@ -270,8 +313,8 @@ class FakeWeCom:
         if dropped:
             self.record({**entry, "touser": dropped, "status": "dropped_rate_limit"}, [])
         answer: dict[str, Any] = {"errcode": 0, "errmsg": "ok", "invaliduser": "|".join(invalid), "msgid": msgid}
-        if msgtype == "template_card" and entry["template_card"].get("card_type") in INTERACTIVE:
-            answer["response_code"] = self.issue_response_code(entry["task_id"], delivered)
+        if code:
+            answer["response_code"] = code
         return answer
 
     def issue_response_code(self, task_id: str, users: list[str]) -> str:
@@ -328,7 +371,10 @@ class FakeWeCom:
 
 
 async def _apply_fault(fake: FakeWeCom, api: str) -> JSONResponse | None:
-    spec = await run_in_threadpool(fake.fault, api)
+    return await _faulted(await run_in_threadpool(fake.fault, api))
+
+
+async def _faulted(spec: dict[str, Any] | None) -> JSONResponse | None:
     if not spec:
         return None
     if spec.get("delay"):
@@ -358,15 +404,31 @@ def build_router(settings: Settings) -> APIRouter:
             return None
         return body if isinstance(body, dict) else None
 
+    def fault_or_send(
+        token: str | None, raw: bytes, check: bool = True
+    ) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+        """One trip to the thread pool for the usual case: no fault armed, so the message is taken."""
+        spec = fake.fault("send") if check else None
+        if spec:
+            return spec, {}
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            return None, err(47001, "data format error")
+        return None, fake.send(token, body)
+
     @router.post("/cgi-bin/message/send")
     async def send(request: Request, access_token: str | None = None) -> JSONResponse:
-        injected = await _apply_fault(fake, "send")
-        if injected:
-            return injected
-        body = await _json(request)
-        if body is None:
-            return JSONResponse(err(47001, "data format error"))
-        return JSONResponse(await run_in_threadpool(fake.send, access_token, body))
+        raw = await request.body()
+        spec, answer = await run_in_threadpool(fault_or_send, access_token, raw)
+        if spec:
+            injected = await _faulted(spec)
+            if injected:
+                return injected
+            _, answer = await run_in_threadpool(fault_or_send, access_token, raw, False)  # a delay only
+        return JSONResponse(answer)
 
     @router.post("/cgi-bin/message/update_template_card")
     async def update(request: Request, access_token: str | None = None) -> JSONResponse:

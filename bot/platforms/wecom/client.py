@@ -26,6 +26,7 @@ log = logging.getLogger("cadrebot.wecom.client")
 
 TOKEN_ERRORS = {40014, 41001, 42001}
 TRANSIENT = {-1, 45033}
+MEMO_SECONDS = 30.0
 RATE_LIMITED = {45009}
 REASONS = {
     40001: "应用Secret不正确（CADREBOT_WECOM_SECRET）",
@@ -88,6 +89,7 @@ class WeComClient:
         self.token_key = f"cadrebot:wecom:token:{corp_id}:{agent_id}"
         self.lock_key = self.token_key + ":lock"
         self._release = redis.register_script(_RELEASE)
+        self._memo: tuple[str, float] | None = None  # (token, monotonic time it was read from Redis)
 
     def __repr__(self) -> str:  # never show the secret
         return f"WeComClient(corp_id={self.corp_id!r}, agent_id={self.agent_id})"
@@ -145,24 +147,32 @@ class WeComClient:
         while True:
             if self.redis.set(self.lock_key, owner, nx=True, px=15_000):
                 try:
-                    cached = self._cached()
+                    cached = self._cached(fresh=True)
                     if cached and cached != stale:
                         return cached
                     token, expires_in = self._fetch_token()
                     self.redis.set(self.token_key, token, ex=max(int(expires_in) - 300, 60))
+                    self._memo = (token, time.monotonic())
                     return token
                 finally:
                     self._release(keys=[self.lock_key], args=[owner])
             time.sleep(0.05)
-            cached = self._cached()
+            cached = self._cached(fresh=True)
             if cached and cached != stale:
                 return cached
             if time.monotonic() > deadline:
                 raise RetryLater("another worker's token refresh did not finish", "token_lock", delay=5)
 
-    def _cached(self) -> str | None:
+    def _cached(self, fresh: bool = False) -> str | None:
+        # Read from Redis at most every MEMO_SECONDS: a token stays valid for minutes after its Redis copy
+        # expires, and one WeCom refuses is passed as `stale`, which skips the memo.
+        memo = self._memo
+        if memo and not fresh and time.monotonic() - memo[1] < MEMO_SECONDS:
+            return memo[0]
         value = self.redis.get(self.token_key)
-        return value.decode() if value else None
+        token = value.decode() if value else None
+        self._memo = (token, time.monotonic()) if token else None
+        return token
 
     def _fetch_token(self) -> tuple[str, int]:
         data = self._request("GET", "/cgi-bin/gettoken", {"corpid": self.corp_id, "corpsecret": self._secret})
