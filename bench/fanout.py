@@ -170,11 +170,9 @@ def run(n: int, workers: int, database: str) -> tuple[float, int, int]:
 
 
 def quiet_free_rules(folder: str) -> Path:
-    from knowledge.rules import DEFAULT_RULES
+    from knowledge.rules import write_rules
 
-    path = Path(folder) / "rules.toml"
-    path.write_text(DEFAULT_RULES.read_text(encoding="utf-8").replace('quiet_start = "21:00"', 'quiet_start = "08:00"'))
-    return path
+    return write_rules(Path(folder) / "rules.yaml", {"reminders.quiet_start": "08:00"})  # start = end: none
 
 
 def main() -> None:

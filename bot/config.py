@@ -91,6 +91,9 @@ class Settings(BaseSettings):
     # local rules (meeting cadence, quorum readings, transport subsidy); the bundled example when unset
     rules_file: str | None = None
 
+    # questions the work plan does not answer (knowledge/faq.yaml when unset)
+    faq_file: str | None = None
+
     # signed download links (巡查台账 for supervisors)
     link_secret: SecretStr | None = None
     link_hours: int = Field(24, ge=1, le=24 * 30)
@@ -162,7 +165,19 @@ class Settings(BaseSettings):
 
             try:
                 load_rules(Path(v))
-            except RulesError as exc:
+            except RulesError as exc:  # several lines: indent them under the variable's name
+                raise ValueError(str(exc).replace("\n", "\n    ")) from None
+        return v
+
+    @field_validator("faq_file")
+    @classmethod
+    def _faq_file(cls, v: str | None) -> str | None:
+        if v:
+            from knowledge.faq import FaqError, load_faq
+
+            try:
+                load_faq(Path(v))
+            except FaqError as exc:
                 raise ValueError(str(exc)) from None
         return v
 

@@ -224,6 +224,7 @@ def policy(settings: Settings) -> Policy:
         link_secret=settings.link_secret.get_secret_value() if settings.link_secret else "",
         link_hours=settings.link_hours,
         rules=rules_from(settings.rules_file),
+        faq_file=settings.faq_file,
     )
 
 

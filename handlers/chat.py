@@ -1,5 +1,5 @@
-"""Acknowledgements and chit-chat: 收到 needs no answer; a greeting or an unrelated message gets a short,
-polite pointer to what the bot does."""
+"""Acknowledgements and chit-chat: 收到 needs no answer; a greeting gets a short pointer to what the bot does;
+a bare topic (乡镇干部履职清单管理) the knowledge base knows well is answered as the question it is."""
 
 from __future__ import annotations
 
@@ -24,4 +24,10 @@ def other(ctx: Context) -> None:
     elif GREETING.search(text):
         ctx.reply("您好，我在。巡查、会议、走访直接发给我就行，发送「帮助」查看说明。")
     else:
-        ctx.reply("收到。这条消息里没有需要登记的事项；要办事可以直接说，发送「帮助」查看说明。")
+        from handlers.ask import answer_for
+
+        found = answer_for(ctx, text)
+        if found.confident:
+            ctx.reply(found.text)
+        else:
+            ctx.reply("收到。这条消息里没有需要登记的事项；要办事可以直接说，发送「帮助」查看说明。")

@@ -43,6 +43,7 @@ class Policy:
     link_secret: str = ""
     link_hours: int = 24
     rules: Rules = field(default_factory=Rules)
+    faq_file: str | None = None
 
 
 @dataclass

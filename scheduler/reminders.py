@@ -245,6 +245,8 @@ def messages(session: Session, rules: Rules, clock: Clock, r: Reminder) -> tuple
         task = session.get(Task, r.task_id)
         if task is None or task.status == "done":
             return [], "任务已完成"
+        if task.status not in OPEN:  # archived after this was planned (dropped from an updated plan)
+            return [], "任务已归档"
         owner = owner_of(session, task)
         if r.kind == "remind":
             if owner is None:

@@ -71,6 +71,38 @@ def owner_in(session: Session, org: Org, role: str) -> Person | None:
     )
 
 
+def upsert_task(
+    session: Session,
+    task: Task | None,
+    code: str,
+    title: str,
+    clause: str | None,
+    deadline: date,
+    org: Org,
+    owner: Person | None,
+    status: str = "open",
+) -> tuple[Task, str]:
+    """Create one organisation's task, or bring an existing one up to date: "created", "updated" or "unchanged".
+    An existing task keeps its status, history and owner (a missing owner is filled in)."""
+    if task is None:
+        task = Task(
+            code=code,
+            title=title,
+            clause=clause,
+            deadline=deadline,
+            org_id=org.id,
+            owner_id=owner.id if owner else None,
+            status=status,
+        )
+        session.add(task)
+        return task, "created"
+    if (task.title, task.clause, task.deadline) == (title, clause, deadline):
+        return task, "unchanged"
+    task.title, task.clause, task.deadline = title, clause, deadline
+    task.owner_id = task.owner_id or (owner.id if owner else None)
+    return task, "updated"
+
+
 def load(session: Session, path: Path, actor: str = "cli") -> LoadReport:
     report = LoadReport()
     for item in read(path):
@@ -81,22 +113,9 @@ def load(session: Session, path: Path, actor: str = "cli") -> LoadReport:
         for org in session.scalars(query.order_by(Org.path)):
             owner = owner_in(session, org, item.owner_role)
             task = session.scalar(select(Task).where(Task.code == item.code, Task.org_id == org.id))
-            if task is None:
-                session.add(
-                    Task(
-                        code=item.code,
-                        title=item.title,
-                        clause=item.clause,
-                        deadline=item.deadline,
-                        org_id=org.id,
-                        owner_id=owner.id if owner else None,
-                    )
-                )
-                report.created += 1
-            elif (task.title, task.clause, task.deadline) != (item.title, item.clause, item.deadline):
-                task.title, task.clause, task.deadline = item.title, item.clause, item.deadline
-                task.owner_id = task.owner_id or (owner.id if owner else None)
-                report.updated += 1
+            _, change = upsert_task(session, task, item.code, item.title, item.clause, item.deadline, org, owner)
+            report.created += change == "created"
+            report.updated += change == "updated"
     session.add(
         AuditLog(
             actor=actor,

@@ -24,7 +24,19 @@ def invoke(*args: str, input: str | None = None):  # type: ignore[no-untyped-def
 def test_help_lists_every_command() -> None:
     result = invoke("--help")
     assert result.exit_code == 0
-    for command in ("run", "serve", "worker", "scheduler", "migrate", "roster", "wecom"):
+    for command in (
+        "run",
+        "serve",
+        "worker",
+        "scheduler",
+        "migrate",
+        "roster",
+        "wecom",
+        "ask",
+        "plan",
+        "rules",
+        "tasks",
+    ):
         assert command in result.output
     wecom = invoke("wecom", "--help")
     assert "verify-url" in wecom.output and "decrypt" in wecom.output

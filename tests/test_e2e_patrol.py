@@ -186,7 +186,7 @@ def test_a_question_goes_through_while_a_draft_waits(chat) -> None:  # type: ign
     chat.as_("liming").says("巡查发现有人乱倒垃圾")
     chat.expect_card("哪个组")
     chat.says("交通补助怎么算？")
-    chat.expect_text("问题已收到")
+    chat.expect_text("【交通补助规则】")
     chat.says("3组")
     chat.expect_card("处理了吗")
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from bot.store.db import get_engine, session_scope
 from bot.store.tables import AuditLog, Person, Trip
-from knowledge.rules import DEFAULT_RULES
+from knowledge.rules import write_rules
 
 from conftest import chat_on
 
@@ -188,13 +188,10 @@ def test_people_outside_the_rules_record_trips_without_claims(chat, server) -> N
 
 
 def test_evidence_is_asked_once_only_when_the_rules_require_it(server_with, factory, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    rules = (
-        DEFAULT_RULES.read_text(encoding="utf-8")
-        .replace('evidence = "self_report"', 'evidence = "photo_or_location"')
-        .replace('evidence_basis = ""', 'evidence_basis = "《石桥镇下村交通补助办法》第五条"')
+    path = write_rules(
+        tmp_path / "rules.yaml",
+        {"subsidy.evidence": "photo_or_location", "subsidy.evidence_basis": "《石桥镇下村交通补助办法》第五条"},
     )
-    path = tmp_path / "rules.toml"
-    path.write_text(rules, encoding="utf-8")
     live = server_with(RULES_FILE=str(path))
     chat = chat_on(live, factory)
     chat.as_("zhoujianguo").says("今天去李家村走访了5户")

@@ -47,6 +47,7 @@ def test_only_secretaries_and_supervisors_may_broadcast(chat) -> None:  # type: 
     assert {f["keyname"]: f["value"] for f in card["template_card"]["horizontal_content_list"]}["人数"] == "3人"
 
 
-def test_questions_are_acknowledged(chat) -> None:  # type: ignore[no-untyped-def]
+def test_questions_are_answered_with_the_rule(chat) -> None:  # type: ignore[no-untyped-def]
     chat.as_("liming").says("党员大会要多少人到场才能开？")
-    chat.expect_text(contains="问题已收到")
+    answer = chat.expect_text(contains="【会议法定人数】")
+    assert "半数以上有表决权的党员到会" in answer and "依据：" in answer

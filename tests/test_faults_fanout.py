@@ -131,12 +131,10 @@ def test_a_2000_person_notice_arrives_exactly_once_through_faults(make_settings,
         with session_scope(get_engine(db_url)) as s:
             import_roster(s, roster_file(tmp_path / "roster.csv"), actor="test")
         port = free_port()
-        from knowledge.rules import DEFAULT_RULES
+        from knowledge.rules import write_rules
 
-        rules = tmp_path / "rules.toml"  # no quiet hours: this test must not wait for the morning
-        rules.write_text(
-            DEFAULT_RULES.read_text(encoding="utf-8").replace('quiet_start = "21:00"', 'quiet_start = "08:00"')
-        )
+        # no quiet hours (start = end): this test must not wait for the morning
+        rules = write_rules(tmp_path / "rules.yaml", {"reminders.quiet_start": "08:00"})
         settings = make_settings(
             RULES_FILE=str(rules),
             REDIS_URL=redis.url,

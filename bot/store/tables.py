@@ -410,7 +410,9 @@ class Task(Base):
     deadline: Mapped[date] = mapped_column(Date, index=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id", ondelete="RESTRICT"), index=True)
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
-    status: Mapped[str] = mapped_column(String(16), default="open")  # open | in_progress | blocked | done
+    # open | in_progress | blocked | done | archived (already past its deadline when imported from a plan, or
+    # dropped from the plan: kept, never reminded)
+    status: Mapped[str] = mapped_column(String(16), default="open")
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -515,6 +517,45 @@ class InterviewNotice(Base):
     target_person: Mapped[Person | None] = relationship(foreign_keys=[target_person_id])
 
 
+class WorkPlan(Base):
+    """An imported work plan (工作方案): the text as read and who imported it. Importing the same title and year
+    again replaces its sections; one plan a year is active (knowledge/plan_store.py)."""
+
+    __tablename__ = "plans"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    year: Mapped[int | None] = mapped_column(Integer, index=True)
+    source: Mapped[str] = mapped_column(String(200))  # the file it came from
+    text: Mapped[str] = mapped_column(Text)
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    imported_by: Mapped[str] = mapped_column(String(100))  # a person's name and account, or "cli"
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    __table_args__ = (Index("ux_plans_title_year", "title", "year", unique=True),)
+
+
+class WorkPlanSection(Base):
+    """One section of a stored plan, as knowledge/plan_model.Section has it; deadlines and targets as JSON."""
+
+    __tablename__ = "plan_sections"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))  # preamble | goal | part | action | task | guarantee
+    number: Mapped[str] = mapped_column(String(16), default="")
+    code: Mapped[str] = mapped_column(String(32), default="")
+    title: Mapped[str] = mapped_column(String(500))
+    parent: Mapped[str] = mapped_column(String(500), default="")
+    text: Mapped[str] = mapped_column(Text)
+    deadline_text: Mapped[str] = mapped_column(Text, default="")
+    open_ended: Mapped[bool] = mapped_column(Boolean, default=False)
+    deadlines: Mapped[list[dict[str, Any]]] = mapped_column(JsonType, default=list)  # [{due, raw, label}]
+    targets: Mapped[list[dict[str, Any]]] = mapped_column(JsonType, default=list)  # [{text, value, unit, …}]
+    level: Mapped[str | None] = mapped_column(String(16))
+
+    __table_args__ = (Index("ux_plan_sections_position", "plan_id", "position", unique=True),)
+
+
 __all__ = [
     "Attachment",
     "AttendanceAnswer",
@@ -541,4 +582,6 @@ __all__ = [
     "Task",
     "TaskUpdate",
     "Trip",
+    "WorkPlan",
+    "WorkPlanSection",
 ]

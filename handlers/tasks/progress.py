@@ -45,7 +45,9 @@ def my_tasks(ctx: Context) -> list[Task]:
         org = org.parent
     return list(
         ctx.session.scalars(
-            select(Task).where(Task.org_id.in_(ids), Task.status != "done").order_by(Task.deadline, Task.id)
+            select(Task)
+            .where(Task.org_id.in_(ids), Task.status.notin_(("done", "archived")))  # archived: see plan_tasks
+            .order_by(Task.deadline, Task.id)
         )
     )
 

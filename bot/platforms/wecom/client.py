@@ -77,6 +77,7 @@ class WeComClient:
         timeout: float = 5.0,
         quick_retries: int = 3,
         backoff: float = 0.5,
+        duplicate_check_seconds: int = 600,
         http: httpx.Client | None = None,
     ) -> None:
         self.corp_id = corp_id
@@ -85,6 +86,7 @@ class WeComClient:
         self.redis = redis
         self.quick_retries = quick_retries
         self.backoff = backoff
+        self.duplicate_check_seconds = duplicate_check_seconds
         self.http = http or httpx.Client(base_url=api_base.rstrip("/"), timeout=timeout)
         self.token_key = f"cadrebot:wecom:token:{corp_id}:{agent_id}"
         self.lock_key = self.token_key + ":lock"
@@ -105,10 +107,17 @@ class WeComClient:
         try:
             for attempt in retrying:
                 with attempt:
-                    return self._once(method, path, params, body)
+                    again = attempt.retry_state.attempt_number > 1
+                    return self._once(method, path, params, self._resend(path, body) if again else body)
         except _Transient as exc:
             raise RetryLater(exc.reason, exc.code, delay=20 + random.uniform(0, 10)) from None
         raise AssertionError("unreachable")
+
+    def _resend(self, path: str, body: Any) -> Any:
+        # A request that timed out may have reached WeCom: its quick retry asks WeCom to drop it as a repeat.
+        if not path.endswith("/message/send") or self.duplicate_check_seconds <= 0 or "enable_duplicate_check" in body:
+            return body
+        return {**body, "enable_duplicate_check": 1, "duplicate_check_interval": self.duplicate_check_seconds}
 
     def _once(self, method: str, path: str, params: dict[str, Any], body: Any) -> dict[str, Any]:
         content = None if body is None else json.dumps(body, ensure_ascii=False).encode()

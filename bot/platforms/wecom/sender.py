@@ -63,6 +63,7 @@ class WeComSender:
                 api_base=settings.wecom_api_base,
                 redis=redis_client(settings.redis_url),
                 timeout=settings.http_timeout_seconds,
+                duplicate_check_seconds=settings.duplicate_check_seconds,
             )
         self.client = client
         self.settings = settings

@@ -1,0 +1,358 @@
+"""The work plan read as data: every task of the shipped plan with its deadlines, the actions, guarantees and goal,
+targets, levels, deadline phrases one by one, and plan documents in .txt, .md and .docx."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from knowledge.plan_deadlines import in_body, read
+from knowledge.plan_model import Deadline, Plan
+from knowledge.plan_parser import PlanFileError, parse_plan, read_document
+from knowledge.plan_store import SHIPPED_PLAN, shipped_plan
+from knowledge.plan_targets import find_targets
+
+D = date
+
+# Every task of knowledge/plans/work-plan-2021.txt: code → (title, [(due, label)], level).
+SHIPPED_TASKS: dict[str, tuple[str, list[tuple[date, str]], str | None]] = {
+    "1-1": ("巩固村“两委”换届成果", [(D(2021, 6, 30), "")], "村"),
+    "1-2": (
+        "抓好乡镇领导班子换届",
+        [(D(2021, 6, 30), "完成乡镇党委换届"), (D(2021, 8, 31), "完成乡镇人大、政府换届")],
+        "乡镇",
+    ),
+    "2-1": ("完善村党组织设置", [(D(2021, 5, 31), "")], "市"),
+    "2-2": ("规范村级下设党组织", [(D(2021, 12, 31), "")], "村"),
+    "2-3": ("创新区域化组织体系", [(D(2021, 12, 31), "")], None),
+    "2-4": ("建立健全村级配套组织", [(D(2021, 12, 31), "")], "村"),
+    "2-5": ("加强乡村网格化管理", [(D(2021, 12, 31), "")], "村"),
+    "3-1": ("开展乡镇领导班子科学化建设试点", [(D(2021, 12, 31), "")], "乡镇"),
+    "3-2": ("规范基层党组织工作运行", [(D(2021, 12, 31), "")], "乡镇"),
+    "3-3": ("开展村党组织评先定级活动", [(D(2021, 12, 31), "")], "村"),
+    "3-4": ("促进党员作用发挥", [(D(2021, 12, 31), "")], "村"),
+    "4-1": ("开展换届后乡村干部大培训", [(D(2021, 12, 31), "")], "市"),
+    "4-2": ("实施新时代乡村头雁领航行动", [(D(2021, 9, 30), "")], "村"),
+    "4-3": ("开展村干部培训基地建设", [(D(2021, 12, 31), "")], "市"),
+    "5-1": ("加强“一肩挑”后全方位管理监督", [(D(2021, 9, 30), "")], "村"),
+    "5-2": ("建强村务监督委员会", [(D(2021, 4, 30), "")], "村"),
+    "6-1": ("实施“集体经济消薄计划”", [(D(2021, 12, 31), "")], "村"),
+    "6-2": ("实施“活动阵地提升计划”", [(D(2021, 12, 31), "")], "村"),
+    "6-3": ("提高乡村干部待遇保障", [(D(2021, 8, 31), "")], "乡镇"),
+}
+
+ACTIONS = [
+    ("（一）", "实施“高质量换届行动”，着力建强班子队伍"),
+    ("（二）", "实施“筑网强基行动”，着力健全组织体系"),
+    ("（三）", "实施“先锋创建行动”，着力推动组织提升"),
+    ("（四）", "实施“素质提升行动”，着力加强培训提能"),
+    ("（五）", "实施“阳光村务行动”，着力健全监督体系"),
+    ("（六）", "实施“保障落实行动”，着力提升保障水平"),
+]
+GUARANTEES = [("（七）", "压实工作责任"), ("（八）", "凝聚工作合力"), ("（九）", "强化示范引领")]
+
+
+@pytest.fixture(scope="module")
+def plan() -> Plan:
+    return shipped_plan()
+
+
+def test_the_shipped_plan_yields_every_task_with_its_deadlines(plan: Plan) -> None:
+    got = {
+        t.code: (t.title, [(d.due, d.label) for d in t.deadlines], t.level)
+        for t in plan.tasks  # every paragraph under an action, none lost or merged
+    }
+    assert got == SHIPPED_TASKS
+    assert [t.code for t in plan.tasks] == list(SHIPPED_TASKS)
+    assert plan.warnings == []
+
+
+def test_title_year_goal_parts_actions_and_guarantees(plan: Plan) -> None:
+    assert plan.title == "加强乡村基层组织建设工作方案"
+    assert plan.year == 2021  # from the deadlines: the document's dates are mostly written with 2021
+    assert [s.kind for s in plan.sections[:3]] == ["preamble", "goal", "part"]
+    assert plan.sections[0].text.startswith("按照省委和市委关于做好两项改革")
+    (goal,) = plan.of_kind("goal")
+    assert (goal.number, goal.title) == ("一", "总体目标")
+    assert goal.text.startswith("坚持以习近平新时代中国特色社会主义思想为指导") and goal.text.endswith(
+        "安全感显著增强。"
+    )
+    assert [(s.number, s.title) for s in plan.of_kind("part")] == [("二", "重点任务"), ("三", "组织保障")]
+    assert [(s.number, s.title) for s in plan.of_kind("action")] == ACTIONS
+    assert {s.parent for s in plan.of_kind("action")} == {"重点任务"}
+    guarantees = plan.of_kind("guarantee")
+    assert [(s.number, s.title) for s in guarantees] == GUARANTEES
+    assert {s.parent for s in guarantees} == {"组织保障"}
+    assert guarantees[0].text.startswith("压实工作责任。基层组织建设情况要作为县乡党委书记")
+    assert guarantees[0].level == "县" and guarantees[1].level is None
+
+
+def test_tasks_keep_their_whole_paragraph_parent_and_note(plan: Plan) -> None:
+    task = next(t for t in plan.tasks if t.code == "2-1")
+    assert task.parent == "实施“筑网强基行动”，着力健全组织体系"
+    assert task.text.startswith("完善村党组织设置。在全市开展一次村级党组织设置情况大排查")
+    assert task.text.endswith("（完成时限：2021年5月底前）")
+    assert task.deadline_text == "完成时限：2021年5月底前"
+    assert task.deadlines == [Deadline(due=D(2021, 5, 31), raw="2021年5月底前")]
+    # every line of the document is in some section
+    source = SHIPPED_PLAN.read_text(encoding="utf-8")
+    kept = "\n".join(s.text for s in plan.sections)
+    for line in source.splitlines()[1:]:
+        body = line.strip()
+        if body and not body.startswith(("一、", "二、", "三、")):
+            assert body.split("）", 1)[-1] in kept if body.startswith("（") else body in kept
+
+
+def test_two_milestones_in_one_note(plan: Plan) -> None:
+    task = next(t for t in plan.tasks if t.code == "1-2")
+    assert task.deadlines == [
+        Deadline(due=D(2021, 6, 30), raw="2021年6月底前", label="完成乡镇党委换届"),
+        Deadline(due=D(2021, 8, 31), raw="8月底前", label="完成乡镇人大、政府换届"),
+    ]
+
+
+def test_targets(plan: Plan) -> None:
+    found = {t.text: t for s in plan.sections for t in s.targets}
+    assert set(found) == {"90%以上", "300名左右", "1万元以下"}  # not 5A、4A、3A级, not 2021年, not 1年
+    assert (found["90%以上"].value, found["90%以上"].unit, found["90%以上"].qualifier) == (90, "%", "以上")
+    assert found["90%以上"].context == "90%以上具备条件的农村经济组织、社会组织成立功能党组织"
+    assert (found["300名左右"].value, found["300名左右"].unit, found["300名左右"].qualifier) == (300, "名", "左右")
+    assert "村党组织带头人" in found["300名左右"].context
+    assert (found["1万元以下"].value, found["1万元以下"].unit, found["1万元以下"].qualifier) == (1, "万元", "以下")
+    assert found["1万元以下"].context == "遴选一批强村互助帮带集体经济年收入1万元以下村"
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "unit", "qualifier"),
+    [
+        ("覆盖率达到95%以上", 95, "%", "以上"),
+        ("每年不少于2次", 2, "次", "不少于"),
+        ("百分之八十", None, None, None),  # numbers in characters are not read
+        ("百分之80以上", 80, "%", "以上"),
+        ("3.5万元左右", 3.5, "万元", "左右"),
+        ("评定5A、4A、3A级村党组织", None, None, None),
+        ("力争通过1年集中攻坚", None, None, None),
+    ],
+)
+def test_target_phrases(text: str, value: float | None, unit: str | None, qualifier: str | None) -> None:
+    found = find_targets(text)
+    if value is None:
+        assert found == []
+    else:
+        assert [(t.value, t.unit, t.qualifier) for t in found] == [(value, unit, qualifier)]
+
+
+@pytest.mark.parametrize(
+    ("note", "year", "expected"),
+    [
+        ("2021年6月底前", None, [D(2021, 6, 30)]),
+        ("2021年12月底前", None, [D(2021, 12, 31)]),
+        ("2021年底前", None, [D(2021, 12, 31)]),
+        ("2021年年底前", None, [D(2021, 12, 31)]),
+        ("年底前", 2026, [D(2026, 12, 31)]),
+        ("年内", 2026, [D(2026, 12, 31)]),
+        ("2024年2月底前", None, [D(2024, 2, 29)]),  # leap year
+        ("2023年2月底前", None, [D(2023, 2, 28)]),
+        ("2月底前", 2028, [D(2028, 2, 29)]),
+        ("4月底前", 2026, [D(2026, 4, 30)]),  # a month without a year takes the plan's year
+        ("11月底", 2026, [D(2026, 11, 30)]),
+        ("六月底前", 2026, [D(2026, 6, 30)]),
+        ("十二月底前", 2026, [D(2026, 12, 31)]),
+        ("二〇二一年六月底前", None, [D(2021, 6, 30)]),
+        ("上半年", 2026, [D(2026, 6, 30)]),
+        ("2026年上半年", None, [D(2026, 6, 30)]),
+        ("下半年", 2026, [D(2026, 12, 31)]),
+        ("年中", 2026, [D(2026, 6, 30)]),
+        ("第一季度", 2026, [D(2026, 3, 31)]),
+        ("二季度末", 2026, [D(2026, 6, 30)]),
+        ("第三季度末前", 2026, [D(2026, 9, 30)]),
+        ("四季度", 2026, [D(2026, 12, 31)]),
+        ("6月上旬", 2026, [D(2026, 6, 10)]),
+        ("6月中旬", 2026, [D(2026, 6, 20)]),
+        ("9月下旬", 2026, [D(2026, 9, 30)]),
+        ("3月初", 2026, [D(2026, 3, 10)]),
+        ("6月15日前", 2026, [D(2026, 6, 15)]),
+        ("2026年10月1日前", None, [D(2026, 10, 1)]),
+        ("2026年4月至6月", None, [D(2026, 6, 30)]),  # a range ends with its last part
+        ("2025年12月底前完成摸底，2026年3月底前完成整改", None, [D(2025, 12, 31), D(2026, 3, 31)]),
+        ("2021年6月底前完成乡镇党委换届，8月底前完成乡镇人大、政府换届", 2030, [D(2021, 6, 30), D(2021, 8, 31)]),
+        ("长期坚持", 2026, []),
+        ("持续推进", 2026, []),
+        ("每季度末", 2026, []),
+        ("6月底前", None, []),  # no year anywhere: not guessed
+        ("2026年2月30日前", None, []),  # no such day
+    ],
+)
+def test_deadline_phrases(note: str, year: int | None, expected: list[date]) -> None:
+    assert [d.due for d in read(note, year).deadlines] == expected
+
+
+def test_open_ended_and_unread_notes_are_said_so() -> None:
+    assert read("长期坚持", 2026).open_ended and read("持续推进", 2026).open_ended
+    assert not read("2026年6月底前", None).open_ended
+    assert read("6月底前", None).unread == ["6月底前"]
+    assert read("2026年2月30日前", None).unread == ["2026年2月30日前"]
+
+
+def test_labels_only_for_milestones_and_before_or_after_the_date() -> None:
+    assert read("2026年6月底前", None).deadlines[0].label == ""
+    assert read("2026年6月底前完成", None).deadlines[0].label == ""  # one date: no label needed
+    before = read("完成摸底：5月底前；完成整改：10月底前", 2026).deadlines
+    assert [(d.due, d.label) for d in before] == [(D(2026, 5, 31), "完成摸底"), (D(2026, 10, 31), "完成整改")]
+
+
+def test_dates_in_the_body() -> None:
+    found, unread = in_body(
+        "鼓励设立党小组。2021年底前，90%以上具备条件的组织成立功能党组织。2021年6月，市委印发通知。", None
+    )
+    assert found == [Deadline(due=D(2021, 12, 31), raw="2021年底前", label="90%以上具备条件的组织成立功能党组织")]
+    assert unread == []
+    assert in_body("摸底前要通知到户，力争3年内见效。", 2026) == ([], [])  # 摸底前, 3年内 are not dates
+
+
+SYNTHETIC = """2026年基层治理工作方案
+一、工作目标
+到年底，全县村级组织全面过硬。
+二、主要任务
+（一）实施“强基行动”
+开展摸底排查。全面排查村级组织运行情况。（完成时限：6月底前）
+建设活动阵地。9月底前，完成首批阵地改造；全面推进阵地提升。（完成时限：12月底前）
+健全议事制度。12月底前，各村健全村民议事会。
+推进网格化管理。常态化开展网格巡查。（完成时限：长期坚持）
+落实乡镇联系制度。乡镇干部包村联户。（责任单位：各乡镇；完成时限：上半年）
+（二）“六个一”
+1．开展一次全覆盖培训。县委组织部统筹，对村“两委”成员开展培训。（牵头单位：县委组织部；完成时限：第三季度末）
+三、保障措施
+（三）加强组织领导
+各乡镇要高度重视，明确专人负责。
+"""
+
+
+def test_a_plan_with_no_years_in_its_notes_and_body_milestones() -> None:
+    plan = parse_plan(SYNTHETIC)
+    assert plan.year == 2026  # no dated note: the year in the title
+    tasks = {t.code: t for t in plan.tasks}
+    assert tasks["1-1"].deadlines == [Deadline(due=D(2026, 6, 30), raw="6月底前")]
+    # a body date the note does not have is an extra, labelled milestone
+    assert [(d.due, d.label) for d in tasks["1-2"].deadlines] == [
+        (D(2026, 9, 30), "完成首批阵地改造"),
+        (D(2026, 12, 31), ""),
+    ]
+    # no note: the body's date is the deadline
+    assert tasks["1-3"].deadlines == [Deadline(due=D(2026, 12, 31), raw="12月底前")]
+    assert tasks["1-4"].deadlines == [] and tasks["1-4"].open_ended
+    assert tasks["1-5"].deadlines == [Deadline(due=D(2026, 6, 30), raw="上半年")]
+    assert tasks["1-5"].level == "乡镇"  # 责任单位：各乡镇
+    assert (tasks["2-1"].number, tasks["2-1"].title, tasks["2-1"].level) == ("1", "开展一次全覆盖培训", "县")
+    assert tasks["2-1"].deadlines == [Deadline(due=D(2026, 9, 30), raw="第三季度末")]
+    assert [s.title for s in plan.of_kind("guarantee")] == ["加强组织领导"]
+    assert plan.of_kind("guarantee")[0].text == "加强组织领导\n各乡镇要高度重视，明确专人负责。"
+    assert plan.of_kind("goal")[0].text == "到年底，全县村级组织全面过硬。"
+    assert plan.warnings == []
+
+
+def test_the_year_given_places_months_written_without_one() -> None:
+    text = SYNTHETIC.replace("2026年基层治理工作方案", "基层治理工作方案")
+    assert parse_plan(text).year is None
+    unplaced = parse_plan(text)
+    assert all(t.deadlines == [] for t in unplaced.tasks)
+    assert any("6月底前" in w and "--year" in w for w in unplaced.warnings)
+    placed = parse_plan(text, year=2027)
+    assert placed.year == 2027
+    assert placed.tasks[0].deadlines == [Deadline(due=D(2027, 6, 30), raw="6月底前")]
+
+
+def test_the_year_most_dates_use_wins_and_explicit_years_stay() -> None:
+    text = (
+        "方案\n二、重点任务\n（一）行动\n甲。（完成时限：2021年6月底前）\n乙。（完成时限：2021年9月底前）\n"
+        "丙。（完成时限：2022年3月底前）\n丁。（完成时限：10月底前）\n"
+    )
+    plan = parse_plan(text)
+    assert plan.year == 2021
+    assert [t.deadlines[0].due for t in plan.tasks] == [D(2021, 6, 30), D(2021, 9, 30), D(2022, 3, 31), D(2021, 10, 31)]
+    again = parse_plan(text, year=2030)  # the year given is for months without one; written years stay
+    assert [t.deadlines[0].due for t in again.tasks] == [
+        D(2021, 6, 30),
+        D(2021, 9, 30),
+        D(2022, 3, 31),
+        D(2030, 10, 31),
+    ]
+
+
+def test_a_note_that_cannot_be_read_is_reported() -> None:
+    plan = parse_plan("方案\n二、重点任务\n（一）行动\n甲。（完成时限：视情况而定）\n乙。没有时限。\n", year=2026)
+    assert [t.deadlines for t in plan.tasks] == [[], []]
+    assert any("视情况而定" in w for w in plan.warnings) and any("「乙」没有写完成时限" in w for w in plan.warnings)
+
+
+def test_empty_and_shapeless_text() -> None:
+    assert parse_plan("").tasks == [] and parse_plan("").title == ""
+    assert parse_plan("只是一段话，没有任何结构。").tasks == []
+
+
+# -- documents ---------------------------------------------------------------------------------------------
+
+
+def test_read_txt_in_utf8_and_gb18030(tmp_path: Path) -> None:
+    text = SHIPPED_PLAN.read_text(encoding="utf-8")
+    utf8, gbk = tmp_path / "a.txt", tmp_path / "b.txt"
+    utf8.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))  # with a BOM, as Notepad saves it
+    gbk.write_bytes(text.encode("gb18030"))
+    assert read_document(utf8) == text
+    assert read_document(gbk) == text
+    assert [t.code for t in parse_plan(read_document(gbk)).tasks] == list(SHIPPED_TASKS)
+
+
+def test_read_markdown(tmp_path: Path) -> None:
+    text = SHIPPED_PLAN.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    md = ["# " + lines[0], "", "---"]
+    for line in lines[1:]:
+        if line.startswith(("一、", "二、", "三、")):
+            md.append("## " + line)
+        elif line.startswith("（"):
+            md.append("### **" + line + "**")
+        else:
+            md.append(line.replace("完善村党组织设置。", "**完善村党组织设置**。").replace("大排查", "*大排查*"))
+        md.append("")
+    path = tmp_path / "plan.md"
+    path.write_text("\n".join(md), encoding="utf-8")
+    read_back = read_document(path)
+    assert "#" not in read_back and "**" not in read_back and "*大排查*" not in read_back
+    plan = parse_plan(read_back)
+    assert plan.title == "加强乡村基层组织建设工作方案"
+    assert {t.code: (t.title, [(d.due, d.label) for d in t.deadlines], t.level) for t in plan.tasks} == SHIPPED_TASKS
+    assert [(s.number, s.title) for s in plan.of_kind("action")] == ACTIONS
+
+
+def test_read_docx(tmp_path: Path) -> None:
+    from docx import Document
+
+    document = Document()
+    lines = SHIPPED_PLAN.read_text(encoding="utf-8").splitlines()
+    document.add_heading(lines[0], level=1)
+    for line in lines[1:]:
+        document.add_paragraph(line)
+    path = tmp_path / "plan.docx"
+    document.save(str(path))
+    plan = parse_plan(read_document(path))
+    assert plan.title == "加强乡村基层组织建设工作方案"
+    assert {t.code: (t.title, [(d.due, d.label) for d in t.deadlines], t.level) for t in plan.tasks} == SHIPPED_TASKS
+    assert [(s.number, s.title) for s in plan.of_kind("guarantee")] == GUARANTEES
+
+
+def test_unreadable_documents(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.docx"
+    broken.write_bytes(b"not a zip")
+    with pytest.raises(PlanFileError, match="无法打开 Word 文件"):
+        read_document(broken)
+    pdf = tmp_path / "plan.pdf"
+    pdf.write_bytes(b"%PDF-1.4")
+    with pytest.raises(PlanFileError, match="不支持的文件类型"):
+        read_document(pdf)
+    binary = tmp_path / "noise.txt"
+    binary.write_bytes(bytes([0x81, 0x20, 0xFF, 0xFE, 0x00, 0x81]) * 3)
+    with pytest.raises(PlanFileError, match="编码"):
+        read_document(binary)
