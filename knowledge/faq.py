@@ -3,13 +3,18 @@ load so a broken deployment file stops with the entry and the field named."""
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 DEFAULT_FAQ = Path(__file__).with_name("faq.yaml")
+
+
+# YAML folds a long answer's lines with spaces; between Chinese characters a space is a typo on a phone.
+CJK_GAP = re.compile(r"(?<=[\u3000-\u9fff\uff00-\uffef])\s+|\s+(?=[\u3000-\u9fff\uff00-\uffef])")
 
 
 class FaqEntry(BaseModel):
@@ -20,6 +25,11 @@ class FaqEntry(BaseModel):
     answer: str = Field(min_length=1, max_length=400)
     source: str = Field(min_length=1)
     next: str = ""
+
+    @field_validator("answer", "next")
+    @classmethod
+    def _no_folding_spaces(cls, text: str) -> str:
+        return CJK_GAP.sub("", text).strip()
 
 
 class FaqError(Exception):

@@ -6,6 +6,7 @@ rules file — and rebuilt only when one of them changes, so a question costs a 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from threading import Lock
 
@@ -82,13 +83,15 @@ _cache: dict[tuple[object, ...], KnowledgeBase] = {}
 _lock = Lock()
 
 
-def knowledge_base(plan: Plan, plan_key: object, faq: tuple[FaqEntry, ...], rules: Rules) -> KnowledgeBase:
-    """One index per (plan, FAQ, rules) in this process; a new plan import makes a new key."""
+def knowledge_base(
+    plan_key: object, load_plan: Callable[[], Plan], faq: tuple[FaqEntry, ...], rules: Rules
+) -> KnowledgeBase:
+    """One index per (plan, FAQ, rules) in this process; the plan is loaded only when its key is new (an import)."""
     key = (plan_key, id(faq), id(rules))
     with _lock:
         kb = _cache.get(key)
     if kb is None:
-        kb = KnowledgeBase(plan, faq, rules)
+        kb = KnowledgeBase(load_plan(), faq, rules)
         with _lock:
             _cache.clear()  # only the newest is ever asked again
             _cache[key] = kb

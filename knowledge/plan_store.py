@@ -128,4 +128,19 @@ def current_plan_keyed(session: Session) -> tuple[object, Plan]:
     record = active_record(session)
     if record is None:
         return ("shipped", SHIPPED_PLAN.name), shipped_plan()
-    return ("stored", record.id, record.imported_at.isoformat()), load_plan(session, record)
+    return _key(record), load_plan(session, record)
+
+
+def current_plan_key(session: Session) -> object:
+    """Only the key of the current plan: one small query, for callers that already hold the plan it names."""
+    row = session.execute(
+        select(WorkPlan.id, WorkPlan.imported_at)
+        .where(WorkPlan.active.is_(True))
+        .order_by(WorkPlan.year.desc().nulls_last(), WorkPlan.imported_at.desc(), WorkPlan.id.desc())
+        .limit(1)
+    ).first()
+    return ("shipped", SHIPPED_PLAN.name) if row is None else ("stored", row.id, row.imported_at.isoformat())
+
+
+def _key(record: WorkPlan) -> object:
+    return ("stored", record.id, record.imported_at.isoformat())

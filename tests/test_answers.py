@@ -142,3 +142,9 @@ def test_a_faq_file_with_mistakes_is_refused_with_the_entry_named(tmp_path) -> N
     broken.write_text("- title: [\n", encoding="utf-8")
     with pytest.raises(FaqError, match="not valid YAML"):
         load_faq(broken)
+
+
+def test_faq_answers_read_as_one_chinese_paragraph() -> None:
+    for entry in load_faq():
+        assert " " not in entry.answer.replace("→ ", "").replace(" →", ""), entry.title
+        assert len(entry.answer) <= 200, entry.title  # a phone screen

@@ -73,3 +73,22 @@ def test_own_branch_meetings(chat) -> None:  # type: ignore[no-untyped-def]
     chat.new()
     chat.says("我们支部这季度开党课了吗")
     chat.expect_text("本季度开过党课1次")
+
+
+def test_answers_follow_a_new_plan_import(chat, server) -> None:  # type: ignore[no-untyped-def]
+    from datetime import date
+
+    from knowledge.plan_parser import parse_plan
+    from knowledge.plan_store import SHIPPED_PLAN, current_plan_key, current_plan_keyed
+    from scheduler.plan_tasks import import_plan
+
+    chat.as_("liming").says("超大支部怎么规范？")
+    assert "2021年5月31日前" in chat.expect_text("【完善村党组织设置】")
+
+    text = SHIPPED_PLAN.read_text(encoding="utf-8").replace("2021年5月底前", "2021年7月底前")
+    with session_scope(get_engine(server.settings.database_url)) as s:
+        import_plan(s, parse_plan(text), "方案.txt", text, date(2021, 3, 1))
+    with session_scope(get_engine(server.settings.database_url)) as s:
+        assert current_plan_key(s) == current_plan_keyed(s)[0]
+    chat.says("超大支部怎么规范？")
+    assert "2021年7月31日前" in chat.expect_text("【完善村党组织设置】")
