@@ -12,6 +12,8 @@ from sqlalchemy import text
 from bot import metrics
 from bot.config import Settings, get_settings
 from bot.exports import build_router as exports_router
+from bot.platforms.dingtalk.card_routes import build_router as dingtalk_cards_router
+from bot.platforms.dingtalk.routes import build_router as dingtalk_router
 from bot.platforms.wecom.routes import build_router as wecom_router
 from bot.queue import redis_client
 from bot.store.db import get_engine
@@ -24,6 +26,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="cadrebot", version="0.1.0", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.settings = settings
     app.include_router(wecom_router(settings))
+    app.include_router(dingtalk_router(settings))
+    app.include_router(dingtalk_cards_router(settings))
     app.include_router(exports_router(settings))
 
     @app.get("/healthz")

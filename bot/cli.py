@@ -115,6 +115,34 @@ def scheduler() -> None:
     run_scheduler(settings)
 
 
+@app.command("dingtalk-stream")
+def dingtalk_stream() -> None:
+    """Receive DingTalk robot messages and card taps over Stream mode (an outbound WebSocket; no public
+    address needed). Runs in the foreground until Ctrl-C / SIGTERM; workers handle what it queues."""
+    from bot.logs import setup_logging
+    from bot.platforms.dingtalk.stream import run_stream
+
+    settings = settings_or_exit()
+    missing = [
+        name
+        for name, value in (
+            ("CADREBOT_DINGTALK_CLIENT_ID", settings.dingtalk_client_id),
+            ("CADREBOT_DINGTALK_CLIENT_SECRET", settings.dingtalk_client_secret),
+        )
+        if not value
+    ]
+    if missing:
+        err.print(
+            f"钉钉 Stream 模式需要应用凭证 (DingTalk Stream mode needs the app's AppKey/AppSecret)：请设置 {'、'.join(missing)}",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(2)
+    setup_logging(settings.log_level, settings.log_format)
+    run_stream(settings)
+
+
 @app.command()
 def migrate() -> None:
     """Bring the database schema up to date (Alembic)."""
@@ -655,6 +683,58 @@ def wecom_decrypt(
     try:
         _print_plain(crypto.decrypt_message(signature, timestamp, nonce, raw))
     except WeComCryptoError as exc:
+        err.print(str(exc))
+        raise typer.Exit(1) from None
+
+
+# -- DingTalk operator tools --------------------------------------------------------------------------
+
+dingtalk_app = typer.Typer(
+    help="Operator tools for DingTalk robot signs and event pushes captured from a log or a proxy.",
+    no_args_is_help=True,
+)
+app.add_typer(dingtalk_app, name="dingtalk")
+
+
+@dingtalk_app.command("sign")
+def dingtalk_sign(
+    secret: Annotated[str, typer.Option("--secret", help="The AppSecret (or a custom robot's SEC… secret).")],
+    timestamp: Annotated[str, typer.Option("--timestamp", help="The timestamp header, in milliseconds.")],
+) -> None:
+    """Print the sign DingTalk sends with this timestamp: plain base64, not URL-encoded."""
+    from bot.platforms.dingtalk.crypto import robot_sign
+
+    sys.stdout.write(robot_sign(secret, timestamp) + "\n")
+
+
+@dingtalk_app.command("decrypt")
+def dingtalk_decrypt(
+    encrypt: Annotated[
+        str, typer.Argument(help='The "encrypt" value, or the POST body {"encrypt": …}; - reads stdin.')
+    ],
+    token: Annotated[str, typer.Option("--token", help="事件订阅 签名token.")],
+    aes_key: Annotated[str, typer.Option("--aes-key", help="事件订阅 加密aes_key, 43 characters.")],
+    owner_key: Annotated[str, typer.Option("--owner-key", help="The AppKey (corpId for legacy registrations).")],
+    timestamp: Annotated[str, typer.Option("--timestamp", help="The timestamp (or timeStamp) query parameter.")],
+    nonce: Annotated[str, typer.Option("--nonce", help="The nonce query parameter.")],
+    signature: Annotated[str, typer.Option("--signature", help="The signature (or msg_signature) query parameter.")],
+) -> None:
+    """Check and decrypt a captured event push and print the plaintext (the timestamp's age is not checked)."""
+    import json
+
+    from bot.platforms.dingtalk.crypto import DingCallbackCrypto, DingTalkCryptoError
+
+    value = sys.stdin.read() if encrypt == "-" else encrypt
+    if value.lstrip().startswith("{"):
+        try:
+            value = json.loads(value).get("encrypt") or ""
+        except (ValueError, AttributeError):
+            err.print('the body is not JSON with an "encrypt" string')
+            raise typer.Exit(1) from None
+    try:
+        crypto = DingCallbackCrypto(token, aes_key, owner_key)
+        sys.stdout.write(crypto.decrypt(signature, timestamp, nonce, str(value).strip()) + "\n")
+    except DingTalkCryptoError as exc:
         err.print(str(exc))
         raise typer.Exit(1) from None
 

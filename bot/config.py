@@ -14,11 +14,14 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENV_PREFIX = "CADREBOT_"
 WECOM_API = "https://qyapi.weixin.qq.com"
+DINGTALK_API = "https://api.dingtalk.com"
+DINGTALK_OAPI = "https://oapi.dingtalk.com"
+DINGTALK_STREAM = "https://api.dingtalk.com/v1.0/gateway/connections/open"
 
 
 class SettingsError(Exception):
@@ -64,6 +67,24 @@ class Settings(BaseSettings):
     wecom_token: SecretStr | None = None
     wecom_aes_key: SecretStr | None = None
     wecom_api_base: str = WECOM_API
+
+    # DingTalk enterprise-internal app and its robot (钉钉企业内部应用 + 机器人)
+    dingtalk_client_id: str | None = None  # AppKey
+    dingtalk_client_secret: SecretStr | None = None  # AppSecret; also the key of the robot callback sign
+    dingtalk_robot_code: str | None = None  # the client id when unset
+    dingtalk_corp_id: str | None = None
+    dingtalk_agent_id: int | None = Field(None, ge=1)  # work notifications (工作通知)
+    dingtalk_token: SecretStr | None = None  # event subscription 签名token
+    dingtalk_aes_key: SecretStr | None = None  # event subscription 加密aes_key
+    dingtalk_owner_key: str | None = None  # the key inside event ciphertexts; the client id when unset
+    dingtalk_api_base: str = DINGTALK_API
+    dingtalk_oapi_base: str = DINGTALK_OAPI
+    dingtalk_webhook: SecretStr | None = None  # a custom group robot's URL (its access_token is a credential)
+    dingtalk_webhook_secret: SecretStr | None = None  # that robot's 加签 secret (SEC…)
+    dingtalk_stream_endpoint: str = DINGTALK_STREAM
+    dingtalk_sign_window_seconds: int = Field(3600, ge=60, le=3600)
+    dingtalk_card_template_id: str | None = None  # the generic interactive card template ("….schema")
+    dingtalk_card_route_key: str | None = None  # callbackRouteKey for HTTP card callbacks; unset: over Stream
 
     # the webhook
     callback_window_seconds: int = Field(300, ge=30, le=3600)
@@ -129,7 +150,7 @@ class Settings(BaseSettings):
     def _redis_url(cls, v: str) -> str:
         return _check_url(v, ("redis", "rediss", "unix"), "a Redis URL")
 
-    @field_validator("wecom_api_base", "public_url")
+    @field_validator("wecom_api_base", "public_url", "dingtalk_api_base", "dingtalk_oapi_base")
     @classmethod
     def _http_url(cls, v: str | None) -> str | None:
         if v is None:
@@ -156,6 +177,53 @@ class Settings(BaseSettings):
         if v is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", v):
             raise ValueError("must be letters and digits, as shown under 我的企业 → 企业ID")
         return v
+
+    @field_validator("dingtalk_stream_endpoint")
+    @classmethod
+    def _stream_endpoint(cls, v: str) -> str:
+        return _check_url(v, ("http", "https"), "the address")
+
+    @field_validator("dingtalk_webhook")
+    @classmethod
+    def _ding_webhook(cls, v: SecretStr | None) -> SecretStr | None:
+        if v is not None:
+            _check_url(
+                v.get_secret_value(), ("http", "https"), "the robot webhook (https://oapi.dingtalk.com/robot/send?…)"
+            )
+        return v
+
+    @field_validator("dingtalk_client_id", "dingtalk_robot_code", "dingtalk_corp_id", "dingtalk_owner_key")
+    @classmethod
+    def _ding_id(cls, v: str | None) -> str | None:
+        if v is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", v):
+            raise ValueError("must be 1–64 letters, digits, '_' or '-', as the developer console shows it")
+        return v
+
+    @field_validator("dingtalk_token")
+    @classmethod
+    def _ding_token(cls, v: SecretStr | None) -> SecretStr | None:
+        if v is not None and not re.fullmatch(r"[A-Za-z0-9]{3,32}", v.get_secret_value()):
+            raise ValueError("must be 3–32 letters or digits (DingTalk's 签名token rule)")
+        return v
+
+    @field_validator("dingtalk_aes_key")
+    @classmethod
+    def _ding_aes_key(cls, v: SecretStr | None) -> SecretStr | None:
+        if v is not None:
+            value = v.get_secret_value()
+            if len(value) != 43 or not value.isascii() or not value.isalnum():
+                raise ValueError(f"must be 43 letters or digits (DingTalk's 加密aes_key), got {len(value)} characters")
+            decode_aes_key(value)
+        return v
+
+    @model_validator(mode="after")
+    def _ding_defaults(self) -> Settings:
+        # robotCode and the events' owner key are the AppKey for an enterprise-internal app (spec §2.1).
+        if self.dingtalk_robot_code is None:
+            self.dingtalk_robot_code = self.dingtalk_client_id
+        if self.dingtalk_owner_key is None:
+            self.dingtalk_owner_key = self.dingtalk_client_id
+        return self
 
     @field_validator("rules_file")
     @classmethod
@@ -202,6 +270,16 @@ class Settings(BaseSettings):
     def wecom_sends(self) -> bool:
         """Messages can be sent through the API."""
         return bool(self.wecom_corp_id and self.wecom_secret and self.wecom_agent_id is not None)
+
+    @property
+    def dingtalk_receives(self) -> bool:
+        """Robot messages over HTTP can be verified (the sign's key is the AppSecret)."""
+        return self.dingtalk_client_secret is not None
+
+    @property
+    def dingtalk_receives_events(self) -> bool:
+        """Event subscription pushes (事件订阅 HTTP 推送) can be verified and decrypted."""
+        return bool(self.dingtalk_token and self.dingtalk_aes_key and self.dingtalk_owner_key)
 
 
 def _explain(exc: ValidationError) -> str:

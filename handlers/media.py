@@ -27,6 +27,12 @@ def received(ctx: Context) -> None:
     ctx.reply(f"已收到您发的{what}。要登记事项，请用一句话说明，{EXAMPLE}。")
 
 
+@handles("event:unsupported")
+def unsupported(ctx: Context) -> None:
+    """A message type the platform could not pass on (DingTalk's unknownMsgType, a sticker …)."""
+    ctx.reply(f"暂时还看不了这类消息，请改发文字，{EXAMPLE}。谢谢！")
+
+
 @handles("media:voice")
 def voice(ctx: Context) -> None:
     ctx.reply(f"暂时还听不了语音，请改发文字，{EXAMPLE}。谢谢！")

@@ -39,6 +39,8 @@ AGENT_ID = 1000002
 TOKEN = "cadrebotTestToken2026"
 AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 SECRET = "test-secret-value"
+DINGTALK_CLIENT_ID = "dingcadrebottest01"
+DINGTALK_SECRET = "dingtalk-test-app-secret"
 
 TABLES = [t.name for t in reversed(Base.metadata.sorted_tables)]
 
@@ -159,6 +161,21 @@ def roster(db_url: str) -> None:
 # -- the server -----------------------------------------------------------------------------------------
 
 
+def simulated(port: int) -> dict[str, object]:
+    """Both platforms' APIs pointed at the simulator on `port`."""
+    sim = f"http://127.0.0.1:{port}/sim"
+    return {
+        "WECOM_API_BASE": f"{sim}/wecom",
+        "PUBLIC_URL": f"http://127.0.0.1:{port}",
+        "DINGTALK_CLIENT_ID": DINGTALK_CLIENT_ID,
+        "DINGTALK_CLIENT_SECRET": DINGTALK_SECRET,
+        "DINGTALK_API_BASE": f"{sim}/dingtalk",
+        "DINGTALK_OAPI_BASE": f"{sim}/dingtalk",
+        "DINGTALK_CARD_TEMPLATE_ID": "cadrebot-generic.schema",
+        "DINGTALK_CARD_ROUTE_KEY": "cadrebot",
+    }
+
+
 class LiveServer:
     def __init__(self, settings: Settings, port: int) -> None:
         from bot.app import create_app
@@ -188,7 +205,7 @@ class LiveServer:
 @pytest.fixture
 def server(make_settings, redis: Redis, roster: None) -> Iterator[LiveServer]:  # type: ignore[no-untyped-def]
     port = free_port()
-    settings = make_settings(WECOM_API_BASE=f"http://127.0.0.1:{port}/sim/wecom", PUBLIC_URL=f"http://127.0.0.1:{port}")
+    settings = make_settings(**simulated(port))
     with LiveServer(settings, port) as live:
         yield live
 
@@ -252,10 +269,33 @@ def work(server: LiveServer):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def chat(http: httpx.Client, factory: CallbackFactory, fake: FakeWeCom, work):  # type: ignore[no-untyped-def]
+def platform() -> str:
+    """Where the people of a transcript talk to the bot; parametrize it to run a transcript on both."""
+    return "wecom"
+
+
+def dingtalk_phone(live: LiveServer, http: httpx.Client):  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    from bot.sim.dingtalk_callbacks import DingTalkCallbackFactory
+    from bot.sim.fake_dingtalk import FakeDingTalk
+    from bot.store.db import get_engine, session_scope
+    from bot.store.tables import Person
+
+    from transcript import DingTalkPhone
+
+    with session_scope(get_engine(live.settings.database_url)) as s:
+        accounts = {w.lower(): d for w, d in s.execute(select(Person.wecom_userid, Person.dingtalk_userid)) if w and d}
+    factory = DingTalkCallbackFactory(DINGTALK_CLIENT_ID, DINGTALK_SECRET)
+    return DingTalkPhone(http, factory, FakeDingTalk(live.settings), accounts)
+
+
+@pytest.fixture
+def chat(http: httpx.Client, factory: CallbackFactory, fake: FakeWeCom, work, server, platform: str):  # type: ignore[no-untyped-def]
     from transcript import Chat
 
-    return Chat(http, factory, fake, work)
+    ding = dingtalk_phone(server, http) if platform == "dingtalk" else None
+    return Chat(http, factory, fake, work, ding)
 
 
 @pytest.fixture
@@ -265,9 +305,7 @@ def server_with(make_settings, redis: Redis, roster: None):  # type: ignore[no-u
 
     def start(**overrides: object) -> LiveServer:
         port = free_port()
-        settings = make_settings(
-            WECOM_API_BASE=f"http://127.0.0.1:{port}/sim/wecom", PUBLIC_URL=f"http://127.0.0.1:{port}", **overrides
-        )
+        settings = make_settings(**{**simulated(port), **overrides})
         live = LiveServer(settings, port).__enter__()
         started.append(live)
         return live
@@ -277,12 +315,17 @@ def server_with(make_settings, redis: Redis, roster: None):  # type: ignore[no-u
         live.__exit__(None, None, None)
 
 
-def chat_on(live: LiveServer, factory: CallbackFactory):  # type: ignore[no-untyped-def]
+def chat_on(live: LiveServer, factory: CallbackFactory, platform: str = "wecom"):  # type: ignore[no-untyped-def]
     from transcript import Chat
 
     client = httpx.Client(base_url=live.url, timeout=10)
+    ding = dingtalk_phone(live, client) if platform == "dingtalk" else None
     return Chat(
-        client, factory, FakeWeCom(live.settings), lambda scheduled=False: drain(live.settings, scheduled=scheduled)
+        client,
+        factory,
+        FakeWeCom(live.settings),
+        lambda scheduled=False: drain(live.settings, scheduled=scheduled),
+        ding,
     )
 
 

@@ -3,6 +3,7 @@ pacing and long texts. Each test ends with what the fake API recorded."""
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 
 import pytest
@@ -49,6 +50,29 @@ def queue_texts(settings, recipient: str, texts: list[str]) -> list[int]:  # typ
         s.add_all(rows)
         s.flush()
         return [r.id for r in rows]
+
+
+def queue_card(settings, recipient: str) -> list[int]:  # type: ignore[no-untyped-def]
+    from bot.models import CardReply
+    from cards.ids import new_task_id
+    from handlers.help import help_card
+
+    card = help_card()
+    card = card.model_copy(update={"task_id": new_task_id(card.flow, datetime.now(UTC))})
+    reply = CardReply(card=card)
+    with session_scope(get_engine(settings.database_url)) as s:
+        row = Outbox(
+            platform="wecom",
+            recipient=recipient,
+            kind=reply.kind,
+            payload=reply.model_dump(mode="json"),
+            task_id=card.task_id,
+            status="pending",
+            created_at=datetime.now(UTC),
+        )
+        s.add(row)
+        s.flush()
+        return [row.id]
 
 
 def rows(settings) -> list[Outbox]:  # type: ignore[no-untyped-def]
@@ -115,6 +139,10 @@ def test_timeouts_are_retried_later_not_lost(server, fake, work, monkeypatch) ->
     WeComSender._shared.clear()
     fake.set_fault("send", 3, delay=1.0)  # three slow answers: the quick retries all time out
     assert deliver(queue_texts(server.settings, "wangxh", ["慢一点也要到"])) == {"retry": 1}
+    # "WeCom" finishes the three slow requests (one delivered, two dropped as repeats) before the retry
+    deadline = time.monotonic() + 10
+    while len(fake.sent()) < 3 and time.monotonic() < deadline:
+        time.sleep(0.05)
     work(scheduled=True)
     texts = delivered_texts(fake, "wangxh")
     # a timed-out request may still have been delivered by "WeCom": duplicate check keeps it to one
@@ -214,3 +242,27 @@ def test_notice_goes_out_as_a_textcard(server, fake) -> None:  # type: ignore[no
     assert card["description"].startswith('<div class="normal">明天上午9点到村委会开会 &amp; 带上笔记本<br>')
     assert len(card["description"].encode()) <= 512
     assert card["url"] == server.settings.public_url
+
+
+def test_a_card_whose_send_timed_out_but_arrived_is_not_sent_twice(server, fake, work, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The slow first request reaches "WeCom" and takes the task id; the quick re-send is told 42014 — which
+    means the card is there, not that it failed."""
+    monkeypatch.setenv("CADREBOT_HTTP_TIMEOUT_SECONDS", "0.3")
+    from bot.config import reset_settings_cache
+
+    reset_settings_cache()
+    import bot.platforms.wecom.client as client_module
+
+    original = client_module.WeComClient.__init__
+
+    def slower_retry(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        original(self, *args, **{**kwargs, "backoff": 0.4})  # the re-send goes after the slow one landed
+
+    monkeypatch.setattr(client_module.WeComClient, "__init__", slower_retry)
+    WeComSender._shared.clear()
+    fake.set_fault("send", 1, delay=0.4)  # the first request times out (0.3 s) but is accepted at 0.4 s
+    ids = queue_card(server.settings, "wangxh")
+    assert deliver(ids) == {"delivered": 1}
+    assert rows(server.settings)[0].status == "delivered"
+    cards = [e for e in fake.inbox("wangxh") if e.get("msgtype") == "template_card"]
+    assert len(cards) == 1

@@ -9,11 +9,15 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import select
 
 from bot.store.db import get_engine, session_scope
 from bot.store.tables import AuditLog, LeaveRequest, Meeting, MeetingAbsence, Org, Person
 from handlers.nlu.chinese_time import add_months
+
+# every transcript here runs twice: people on WeCom, and the same people on DingTalk
+pytestmark = pytest.mark.parametrize("platform", ["wecom", "dingtalk"])
 
 TZ = ZoneInfo("Asia/Shanghai")
 MEMBERS = ["lixiuying", "liufang", "wangxh", "lijianhua", "liguilan", "zhangqiang", "chengang", "guoliang"]

@@ -7,12 +7,15 @@ import re
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from bot.store.db import get_engine, session_scope
 from bot.store.tables import Attachment, AuditLog, EventPhase, GridEvent, PatrolReport
 
 RECEIPT = re.compile(r"XC-\d{8}-\d{3}")
+# every transcript here runs twice: people on WeCom, and the same people on DingTalk
+pytestmark = pytest.mark.parametrize("platform", ["wecom", "dingtalk"])
 
 
 def rows(server, model: Any, *where: Any) -> list[Any]:  # type: ignore[no-untyped-def]

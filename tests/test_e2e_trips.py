@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import select
 
 from bot.store.db import get_engine, session_scope
@@ -19,6 +20,8 @@ from knowledge.rules import write_rules
 from conftest import chat_on
 
 TZ = ZoneInfo("Asia/Shanghai")
+# every transcript here runs twice: people on WeCom, and the same people on DingTalk
+pytestmark = pytest.mark.parametrize("platform", ["wecom", "dingtalk"])
 
 
 def rows(server, model: Any, *where: Any) -> list[Any]:  # type: ignore[no-untyped-def]
@@ -187,13 +190,15 @@ def test_people_outside_the_rules_record_trips_without_claims(chat, server) -> N
     assert [t.status for t in rows(server, Trip)] == ["recorded"]
 
 
-def test_evidence_is_asked_once_only_when_the_rules_require_it(server_with, factory, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_evidence_is_asked_once_only_when_the_rules_require_it(
+    server_with, factory, tmp_path: Path, platform: str
+) -> None:  # type: ignore[no-untyped-def]
     path = write_rules(
         tmp_path / "rules.yaml",
         {"subsidy.evidence": "photo_or_location", "subsidy.evidence_basis": "《石桥镇下村交通补助办法》第五条"},
     )
     live = server_with(RULES_FILE=str(path))
-    chat = chat_on(live, factory)
+    chat = chat_on(live, factory, platform)
     chat.as_("zhoujianguo").says("今天去李家村走访了5户")
     ask = chat.expect_card("交通补助需要一张照片或位置")
     assert ask["template_card"]["main_title"]["title"].startswith("按《石桥镇下村交通补助办法》第五条")
@@ -239,14 +244,14 @@ def test_withdrawing_a_claim_tells_the_approver_and_an_approved_one_stays(chat, 
     chat.expect_text("的交通补助已审批通过，不能撤回了")
 
 
-def test_the_subsidy_statement_and_the_other_ledgers_from_the_chat(server_with, factory) -> None:  # type: ignore[no-untyped-def]
+def test_the_subsidy_statement_and_the_other_ledgers_from_the_chat(server_with, factory, platform: str) -> None:  # type: ignore[no-untyped-def]
     from io import BytesIO
 
     import httpx
     from openpyxl import load_workbook
 
     live = server_with(LINK_SECRET="trip-ledger-secret")
-    chat = chat_on(live, factory)
+    chat = chat_on(live, factory, platform)
     chat.as_("zhoujianguo").says("今天去李家村走访了5户")
     chat.taps(chat.expect_card("请确认"), "提交")
     chat.as_("sunlihua").taps(chat.expect_card("交通补助待审批"), "通过")

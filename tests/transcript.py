@@ -1,5 +1,10 @@
 """Conversation tests that read like the conversation: a person says something, taps a card, and the
-test looks at what the bot sent to that person's phone (the fake WeCom API's record)."""
+test looks at what the bot sent to that person's phone (the fake WeCom API's record).
+
+The same transcript runs on DingTalk when the Chat is given a DingTalkPhone: people are still named by
+their WeCom ids in the test, and the phone speaks for their DingTalk account — signed robot callbacks and
+card-tap callbacks — and reads the fake DingTalk API's record in the simulator's common shape
+(bot.sim.fake_dingtalk.view), so expect_text / expect_card / taps read both platforms alike."""
 
 from __future__ import annotations
 
@@ -7,19 +12,67 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
+import pytest
 
 from bot.sim.callbacks import CallbackFactory
+from bot.sim.dingtalk_callbacks import DingCallback, DingTalkCallbackFactory
+from bot.sim.fake_dingtalk import FakeDingTalk, view
 from bot.sim.fake_wecom import FakeWeCom
+
+
+class DingTalkPhone:
+    """A person's DingTalk account: what they send goes to the bot as DingTalk sends it."""
+
+    def __init__(
+        self, http: httpx.Client, factory: DingTalkCallbackFactory, fake: FakeDingTalk, accounts: dict[str, str]
+    ) -> None:
+        self.http = http
+        self.factory = factory
+        self.fake = fake
+        self.accounts = accounts  # WeCom id (as the tests name people) → DingTalk userId
+
+    def account(self, user: str) -> str:
+        found = self.accounts.get(user.lower())
+        assert found, f"{user} has no DingTalk account in the roster"
+        return found
+
+    def post(self, callback: DingCallback, times: int = 1) -> None:
+        for _ in range(times):
+            r = self.http.post(callback.path, headers=callback.headers, content=callback.content)
+            assert r.status_code == 200, f"callback refused: {r.status_code} {r.text}"
+
+    def session(self, user: str) -> dict[str, Any]:
+        url, expires = self.fake.open_session(self.account(user), str(self.http.base_url))
+        return {"session_webhook": url, "session_expires_ms": expires}
+
+    def says(self, user: str, text: str) -> None:
+        self.post(self.factory.text(self.account(user), text, **self.session(user)))
+
+    def sends_photo(self, user: str, media_id: str) -> None:
+        self.post(self.factory.picture(self.account(user), media_id, **self.session(user)))
+
+    def taps(self, user: str, task_id: str, key: str, selections: dict[str, list[str]] | None) -> None:
+        self.post(self.factory.card_tap(self.account(user), task_id, key, selections))
+
+    def inbox(self, user: str) -> list[dict[str, Any]]:
+        return [view(e) for e in self.fake.inbox(self.account(user))]
 
 
 class Chat:
     def __init__(
-        self, http: httpx.Client, factory: CallbackFactory, fake: FakeWeCom, work: Callable[..., None]
+        self,
+        http: httpx.Client,
+        factory: CallbackFactory,
+        fake: FakeWeCom,
+        work: Callable[..., None],
+        ding: DingTalkPhone | None = None,
     ) -> None:
         self.http = http
         self.factory = factory
         self.fake = fake
         self.work = work
+        self.ding = ding  # set: people talk to the bot through DingTalk
+        self.platform = "dingtalk" if ding else "wecom"
         self.user = ""
         self._seen: dict[str, int] = {}
 
@@ -41,10 +94,16 @@ class Chat:
         return responses
 
     def says(self, text: str) -> Chat:
+        if self.ding:
+            self.ding.says(self.user, text)
+            self.work()
+            return self
         self.post(self.factory.text(self.user, text))
         return self
 
     def opens_app(self) -> Chat:
+        if self.ding:
+            pytest.skip("a DingTalk robot gets no event when its chat is opened")
         self.post(self.factory.event(self.user, "enter_agent"))
         return self
 
@@ -59,21 +118,31 @@ class Chat:
             ids = [o["id"] for o in drop["option_list"] if choosing in (o["text"], o["id"])]
             assert ids, f"no option {choosing!r}: {[o['text'] for o in drop['option_list']]}"
             selections = {drop["question_key"]: ids[:1]}
+        if self.ding:
+            self.ding.taps(self.user, card["task_id"], keys[0], selections)
+            self.work()
+            return self
         code = self.fake.issue_response_code(card["task_id"], [self.user.lower()])
         self.post(self.factory.card_tap(self.user, card["task_id"], keys[0], code, selections))
         return self
 
     def sends_photo(self, media_id: str = "photo-1") -> Chat:
+        if self.ding:
+            self.ding.sends_photo(self.user, media_id)
+            self.work()
+            return self
         self.post(self.factory.image(self.user, media_id=media_id))
         return self
 
     def sends_location(self, lat: float, lng: float, label: str) -> Chat:
+        if self.ding:
+            pytest.skip("a DingTalk robot receives no location messages")
         self.post(self.factory.location(self.user, lat, lng, label))
         return self
 
     # -- what the phone shows -------------------------------------------------------------------------
     def new(self) -> list[dict[str, Any]]:
-        inbox = self.fake.inbox(self.user)
+        inbox = self.ding.inbox(self.user) if self.ding else self.fake.inbox(self.user)
         start = self._seen[self.user.lower()]
         self._seen[self.user.lower()] = len(inbox)
         return inbox[start:]

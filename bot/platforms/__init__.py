@@ -12,4 +12,8 @@ def sender_for(platform: str, settings: Settings) -> Sender:
         from bot.platforms.wecom.sender import WeComSender
 
         return WeComSender.shared(settings)
+    if platform == "dingtalk":
+        from bot.platforms.dingtalk.sender import DingTalkSender
+
+        return DingTalkSender.shared(settings)
     raise ValueError(f"unknown platform {platform!r}")

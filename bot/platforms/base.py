@@ -14,6 +14,7 @@ class DeliveryError(Exception):
         super().__init__(reason)
         self.reason = reason
         self.code = code
+        self.resent = False  # the answer was to a quick re-send of a request that timed out
 
     def __str__(self) -> str:
         return f"{self.code}: {self.reason}" if self.code is not None else self.reason

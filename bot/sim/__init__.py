@@ -1,4 +1,5 @@
-"""The local simulator: a fake WeCom API and a phone-like chat page. Mounted only when CADREBOT_SIM is on."""
+"""The local simulator: fake WeCom and DingTalk APIs and a phone-like chat page. Mounted only when
+CADREBOT_SIM is on."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ from bot.config import Settings
 
 
 def mount(app: FastAPI, settings: Settings) -> None:
-    from bot.sim import chat, fake_wecom
+    from bot.sim import chat, fake_dingtalk, fake_wecom
 
     api = fake_wecom.build_router(settings)
     app.include_router(api)
+    app.include_router(fake_dingtalk.build_router(settings))
     if settings.wecom_receives:
         app.include_router(chat.build_router(settings, api.fake))  # type: ignore[attr-defined]

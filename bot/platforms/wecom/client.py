@@ -20,7 +20,7 @@ import httpx
 from redis import Redis
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential, wait_random
 
-from bot.platforms.base import Permanent, RetryLater
+from bot.platforms.base import DeliveryError, Permanent, RetryLater
 
 log = logging.getLogger("cadrebot.wecom.client")
 
@@ -57,7 +57,7 @@ class _Transient(Exception):
         self.code = code
 
 
-def classify(code: int, errmsg: str) -> Exception:
+def classify(code: int, errmsg: str) -> DeliveryError:
     if code in RATE_LIMITED:
         return RetryLater("WeCom rate limit (45009)", code, delay=60 + random.uniform(0, 15))
     if code in TRANSIENT:
@@ -108,7 +108,10 @@ class WeComClient:
             for attempt in retrying:
                 with attempt:
                     again = attempt.retry_state.attempt_number > 1
-                    return self._once(method, path, params, self._resend(path, body) if again else body)
+                    data = self._once(method, path, params, self._resend(path, body) if again else body)
+                    if again:
+                        data["_resent"] = True
+                    return data
         except _Transient as exc:
             raise RetryLater(exc.reason, exc.code, delay=20 + random.uniform(0, 10)) from None
         raise AssertionError("unreachable")
@@ -203,7 +206,9 @@ class WeComClient:
                 token = self.token(stale=token)
                 continue
             if code != 0:
-                raise classify(code, str(data.get("errmsg", "")))
+                refused = classify(code, str(data.get("errmsg", "")))
+                refused.resent = bool(data.get("_resent"))
+                raise refused
             return data
         raise RetryLater("access_token refused twice", "token", delay=30)
 

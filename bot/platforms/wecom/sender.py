@@ -145,7 +145,7 @@ class WeComSender:
                 )
             except Permanent as exc:
                 # task ids are never reused: on a retry, "task_id exists" means the attempt that timed out arrived
-                if exc.code == 42014 and message.attempt > 1:
+                if exc.code == 42014 and (message.attempt > 1 or exc.resent):
                     progress(1)
                     return SendResult()
                 raise

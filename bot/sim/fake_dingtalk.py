@@ -1,0 +1,567 @@
+"""A stand-in for DingTalk's server APIs at the same paths (under /sim/dingtalk), with DingTalk's answers.
+
+  POST /v1.0/oauth2/accessToken              appKey + appSecret → accessToken (7200 s)
+  POST /v1.0/robot/oToMessages/batchSend     ≤ 20 userIds; unknown ones in invalidStaffIdList
+  POST /v1.0/robot/groupMessages/send
+  POST /v1.0/card/instances/createAndDeliver outTrackId once only; cardParamMap strings ≤ 1 KB
+  POST /v1.0/card/instances/deliver          PUT /v1.0/card/instances (update, public or one user's view)
+  POST /robot/sendBySession?session=…        the sessionWebhook a robot message carries (300001 when gone)
+  POST /robot/send?access_token=…            the custom group robot: sign checked; the 21st message in a
+                                             minute gets 410100 and the robot is blocked for 10 minutes
+
+The new API answers errors as HTTP 4xx {"code","message"}; the old ones as 200 {"errcode","errmsg"}.
+Faults can be switched on per API (an HTTP status with a code, an errcode, or a delay, for N calls).
+Everything it was sent is recorded in Redis — a log and an inbox per user — so the workers, the API and
+the tests share one record. `view()` turns an entry into the simulator's common record shape (the one the
+fake WeCom API keeps), so the chat page and the transcripts read both platforms alike.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+import time
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from redis import Redis
+from sqlalchemy import select
+
+from bot.config import Settings
+from bot.platforms.dingtalk.crypto import robot_sign
+from bot.queue import redis_client
+from bot.store.db import get_engine, session_scope
+from bot.store.tables import Person
+from cards import dingtalk_limits
+
+PREFIX = "sim:dingtalk"
+MSG_KEYS = {"sampleText", "sampleMarkdown", "sampleActionCard", "sampleLink", "sampleImageMsg"}
+SESSION_SECONDS = 90 * 60
+WEBHOOK_PER_MINUTE = 20
+WEBHOOK_BLOCK_SECONDS = 600
+
+
+def new_err(status: int, code: str, message: str) -> tuple[int, dict[str, Any]]:
+    return status, {"code": code, "message": message, "requestid": secrets.token_hex(8)}
+
+
+def old_err(code: int, msg: str) -> dict[str, Any]:
+    return {"errcode": code, "errmsg": msg}
+
+
+class FakeDingTalk:
+    def __init__(self, settings: Settings, redis: Redis | None = None) -> None:
+        self.settings = settings
+        self.redis = redis or redis_client(settings.redis_url)
+        self._users: tuple[float, set[str]] = (0.0, set())
+
+    # -- state ----------------------------------------------------------------------------------------
+    def known_users(self) -> set[str]:
+        at, users = self._users
+        if time.monotonic() - at > 2:
+            with session_scope(get_engine(self.settings.database_url)) as s:
+                users = {u for u in s.scalars(select(Person.dingtalk_userid).where(Person.active.is_(True))) if u}
+            self._users = (time.monotonic(), users)
+        left = {u.decode() for u in self.redis.smembers(f"{PREFIX}:left")}
+        return users - left
+
+    def leave(self, user: str) -> None:
+        self.redis.sadd(f"{PREFIX}:left", user)
+
+    def record(self, entry: dict[str, Any], users: list[str]) -> dict[str, Any]:
+        entry["seq"] = self.redis.incr(f"{PREFIX}:seq")
+        entry["at"] = time.time()
+        data = json.dumps(entry, ensure_ascii=False)
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.rpush(f"{PREFIX}:log", data)
+        for user in users:
+            pipe.rpush(f"{PREFIX}:inbox:{user}", data)
+        pipe.execute()
+        return entry
+
+    def fault(self, api: str) -> dict[str, Any] | None:
+        """Take one use of the fault switched on for `api` (or for any API), if there is one."""
+        for name in (api, "any"):
+            key = f"{PREFIX}:fault:{name}"
+            if not self.redis.exists(key):
+                continue
+            remaining = self.redis.hincrby(key, "remaining", -1)
+            raw = self.redis.hget(key, "spec")
+            if remaining <= 0:
+                self.redis.delete(key)
+            if remaining >= 0:
+                return json.loads(raw) if raw else {}
+        return None
+
+    def set_fault(
+        self,
+        api: str,
+        count: int,
+        *,
+        http_status: int | None = None,
+        code: str | None = None,
+        errcode: int | None = None,
+        delay: float | None = None,
+    ) -> None:
+        spec = {"http_status": http_status, "code": code, "errcode": errcode, "delay": delay}
+        self.redis.hset(f"{PREFIX}:fault:{api}", mapping={"remaining": count, "spec": json.dumps(spec)})
+
+    # -- tokens ---------------------------------------------------------------------------------------
+    def access_token(self, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        secret = self.settings.dingtalk_client_secret
+        if body.get("appKey") != self.settings.dingtalk_client_id or not secret:
+            return new_err(400, "invalidClientIdOrSecret", "无效的clientId或clientSecret")
+        if body.get("appSecret") != secret.get_secret_value():
+            return new_err(400, "invalidClientIdOrSecret", "无效的clientId或clientSecret")
+        token = "simdt-" + secrets.token_hex(20)
+        self.redis.set(f"{PREFIX}:token:{token}", 1, ex=7200)
+        self.redis.incr(f"{PREFIX}:stats:token")
+        return 200, {"accessToken": token, "expireIn": 7200}
+
+    def token_problem(self, token: str | None) -> tuple[int, dict[str, Any]] | None:
+        if not token or not self.redis.exists(f"{PREFIX}:token:{token}"):
+            return new_err(400, "InvalidAuthentication", "不合法的access_token")
+        return None
+
+    def expire_tokens(self) -> int:
+        keys = list(self.redis.scan_iter(f"{PREFIX}:token:*"))
+        if keys:
+            self.redis.delete(*keys)
+        return len(keys)
+
+    def tokens_issued(self) -> int:
+        return int(self.redis.get(f"{PREFIX}:stats:token") or 0)
+
+    # -- robot messages -------------------------------------------------------------------------------
+    def _robot(self, body: dict[str, Any]) -> tuple[int, dict[str, Any]] | None:
+        if body.get("robotCode") != (self.settings.dingtalk_robot_code or self.settings.dingtalk_client_id):
+            return new_err(400, "invalidParameter.robotCode.notExsit", "robotCode不存在")
+        if body.get("msgKey") not in MSG_KEYS:
+            return new_err(400, "invalidParameter.msgKey.invalid", "msgKey不合法")
+        param = body.get("msgParam")
+        if not isinstance(param, str):  # a JSON *string*, not an object
+            return new_err(400, "invalidParameter.msgParam.invalid", "msgParam必须是JSON字符串")
+        try:
+            parsed = json.loads(param)
+        except ValueError:
+            return new_err(400, "invalidParameter.msgParam.invalid", "msgParam不是合法的JSON")
+        if not isinstance(parsed, dict) or len(param.encode()) > 15000:
+            return new_err(400, "invalidParameter.msgParam.invalid", "msgParam不合法")
+        return None
+
+    def batch_send(self, token: str | None, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        problem = self.token_problem(token) or self._robot(body)
+        if problem:
+            return problem
+        users = body.get("userIds")
+        if not isinstance(users, list) or not users:
+            return new_err(400, "invalidParameter.userIds.empty", "userIds不能为空")
+        if len(users) > 20:
+            return new_err(400, "invalidParameter.userIds.overMax", "userIds超过最大值100")
+        known = self.known_users()
+        valid = [u for u in users if u in known]
+        invalid = [u for u in users if u not in known]
+        key = secrets.token_hex(16)
+        entry = {
+            "api": "batchSend",
+            "msgKey": body["msgKey"],
+            "msgParam": json.loads(body["msgParam"]),
+            "users": valid,
+            "processQueryKey": key,
+            "status": "delivered",
+        }
+        if valid:
+            self.record(entry, valid)
+        return 200, {"processQueryKey": key, "invalidStaffIdList": invalid, "flowControlledStaffIdList": []}
+
+    def group_send(self, token: str | None, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        problem = self.token_problem(token) or self._robot(body)
+        if problem:
+            return problem
+        cid = body.get("openConversationId")
+        if not isinstance(cid, str) or not cid:
+            return new_err(400, "invalidParameter.openConversationId.empty", "openConversationId不能为空")
+        key = secrets.token_hex(16)
+        self.record(
+            {
+                "api": "groupSend",
+                "conversation": cid,
+                "msgKey": body["msgKey"],
+                "msgParam": json.loads(body["msgParam"]),
+            },
+            [f"group:{cid}"],
+        )
+        return 200, {"processQueryKey": key}
+
+    # -- sessionWebhook ---------------------------------------------------------------------------------
+    def open_session(self, user: str, base_url: str, seconds: int = SESSION_SECONDS) -> tuple[str, int]:
+        """A sessionWebhook for a robot message from `user`: (URL, expiry in ms), as DingTalk puts in it."""
+        session = secrets.token_urlsafe(24)
+        self.redis.set(f"{PREFIX}:session:{session}", user, ex=seconds)
+        return f"{base_url.rstrip('/')}/sim/dingtalk/robot/sendBySession?session={session}", int(
+            (time.time() + seconds) * 1000
+        )
+
+    def expire_sessions(self) -> int:
+        keys = list(self.redis.scan_iter(f"{PREFIX}:session:*"))
+        if keys:
+            self.redis.delete(*keys)
+        return len(keys)
+
+    def send_by_session(self, session: str | None, body: dict[str, Any]) -> dict[str, Any]:
+        user = self.redis.get(f"{PREFIX}:session:{session}") if session else None
+        if user is None:
+            return old_err(300001, "session 不存在")
+        msgtype = body.get("msgtype")
+        if msgtype not in ("text", "markdown", "actionCard", "link", "feedCard"):
+            return old_err(400105, "不支持的消息类型")
+        if not isinstance(body.get(msgtype), dict):
+            return old_err(40035, "缺少参数 json")
+        who = user.decode()
+        self.record({"api": "session", "msgtype": msgtype, msgtype: body[msgtype], "users": [who]}, [who])
+        return old_err(0, "ok")
+
+    # -- the custom group robot -------------------------------------------------------------------------
+    def webhook(self, query: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
+        configured = self.settings.dingtalk_webhook.get_secret_value() if self.settings.dingtalk_webhook else ""
+        expected = parse_qs(urlsplit(configured).query).get("access_token", [None])[0]
+        if not query.get("access_token") or query.get("access_token") != expected:
+            return old_err(400101, "access_token不存在")
+        secret = self.settings.dingtalk_webhook_secret
+        if secret:
+            timestamp, sign = query.get("timestamp", ""), query.get("sign", "")
+            if not timestamp.isdigit() or abs(time.time() * 1000 - int(timestamp)) > 3600 * 1000:
+                return old_err(310000, "invalid timestamp")
+            if sign != robot_sign(secret.get_secret_value(), timestamp):
+                return old_err(310000, "sign not match")
+        if self.redis.exists(f"{PREFIX}:webhook:blocked"):
+            return old_err(410100, "发送速度太快而限流")
+        now = time.time()
+        key = f"{PREFIX}:webhook:minute"
+        self.redis.zremrangebyscore(key, "-inf", now - 60)
+        if self.redis.zcard(key) >= WEBHOOK_PER_MINUTE:
+            self.redis.set(f"{PREFIX}:webhook:blocked", 1, ex=WEBHOOK_BLOCK_SECONDS)
+            return old_err(410100, "发送速度太快而限流")
+        self.redis.zadd(key, {secrets.token_hex(8): now})
+        self.redis.expire(key, 120)
+        msgtype = body.get("msgtype")
+        if msgtype not in ("text", "markdown", "actionCard", "link", "feedCard"):
+            return old_err(400105, "不支持的消息类型")
+        self.record({"api": "webhook", "msgtype": msgtype, msgtype: body.get(msgtype)}, ["group:webhook"])
+        return old_err(0, "ok")
+
+    # -- interactive cards ------------------------------------------------------------------------------
+    @staticmethod
+    def _users_of(space: str) -> list[str] | None:
+        if not space.startswith("dtv1.card//"):
+            return None
+        users = []
+        for part in space[len("dtv1.card//") :].split(";"):
+            kind, _, user = part.partition(".")
+            if kind != "IM_ROBOT" or not user:
+                return None
+            users.append(user)
+        return users
+
+    def _deliver(self, track: str, body: dict[str, Any], params: dict[str, str]) -> tuple[int, dict[str, Any]]:
+        users = self._users_of(str(body.get("openSpaceId") or ""))
+        if not users:
+            return new_err(400, "param.openSpaceIdInvalid", "openSpaceId不合法")
+        model = body.get("imRobotOpenDeliverModel") or {}
+        robot = self.settings.dingtalk_robot_code or self.settings.dingtalk_client_id
+        if model.get("spaceType") != "IM_ROBOT" or model.get("robotCode") != robot:
+            return new_err(400, "param.robotCodeInvalid", "imRobotOpenDeliverModel不合法")
+        known = self.known_users()
+        results = [
+            {"spaceType": "IM_ROBOT", "spaceId": user, "success": user in known, "carrierId": secrets.token_hex(8)}
+            for user in users
+        ]
+        delivered = [user for user in users if user in known]
+        if delivered:
+            self.record({"api": "card", "outTrackId": track, "cardParamMap": params, "users": delivered}, delivered)
+        return 200, {"success": True, "result": {"outTrackId": track, "deliverResults": results}}
+
+    def create_and_deliver(self, token: str | None, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        problem = self.token_problem(token)
+        if problem:
+            return problem
+        track = body.get("outTrackId")
+        if not isinstance(track, str) or not track or len(track) > 128:
+            return new_err(400, "param.outTrackIdInvalid", "outTrackId不合法")
+        if not body.get("cardTemplateId"):
+            return new_err(400, "param.cardTemplateIdEmpty", "cardTemplateId不能为空")
+        if body.get("callbackType") not in ("STREAM", "HTTP") or (
+            body.get("callbackType") == "HTTP" and not body.get("callbackRouteKey")
+        ):
+            return new_err(400, "param.callbackInvalid", "callbackType / callbackRouteKey 不合法")
+        params = (body.get("cardData") or {}).get("cardParamMap")
+        if not isinstance(params, dict):
+            return new_err(400, "param.cardDataInvalid", "cardData.cardParamMap 必须是对象")
+        found = dingtalk_limits.problems(params)
+        if found:
+            return new_err(400, "param.cardParamMapInvalid", found[0])
+        if not self.redis.set(f"{PREFIX}:card:{track}", json.dumps(params, ensure_ascii=False), nx=True, ex=30 * 86400):
+            return new_err(400, "param.cardAlreadyExist", "卡片已存在")
+        return self._deliver(track, body, params)
+
+    def deliver(self, token: str | None, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        problem = self.token_problem(token)
+        if problem:
+            return problem
+        raw = self.redis.get(f"{PREFIX}:card:{body.get('outTrackId')}")
+        if raw is None:
+            return new_err(400, "param.cardNotExist", "卡片不存在")
+        return self._deliver(str(body["outTrackId"]), body, json.loads(raw))
+
+    def update(self, token: str | None, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        problem = self.token_problem(token)
+        if problem:
+            return problem
+        track = str(body.get("outTrackId") or "")
+        raw = self.redis.get(f"{PREFIX}:card:{track}")
+        if raw is None:
+            return new_err(400, "param.cardNotExist", "卡片不存在")
+        private = body.get("privateData") or {}
+        public = (body.get("cardData") or {}).get("cardParamMap")
+        if not private and not isinstance(public, dict):
+            return new_err(400, "param.cardDataInvalid", "cardData 或 privateData 必须有一个")
+        for values in [public or {}, *[(v or {}).get("cardParamMap") or {} for v in private.values()]]:
+            found = dingtalk_limits.problems(values)
+            if found:
+                return new_err(400, "param.cardParamMapInvalid", found[0])
+        if isinstance(public, dict):
+            merged = {**json.loads(raw), **public}
+            self.redis.set(f"{PREFIX}:card:{track}", json.dumps(merged, ensure_ascii=False), ex=30 * 86400)
+            self.record({"api": "card_update", "outTrackId": track, "cardParamMap": public, "users": []}, [])
+        for user, values in private.items():
+            params = (values or {}).get("cardParamMap") or {}
+            self.record({"api": "card_update", "outTrackId": track, "cardParamMap": params, "users": [user]}, [user])
+        return 200, {"success": True, "result": True}
+
+    # -- for tests and the chat page -------------------------------------------------------------------
+    def sent(self) -> list[dict[str, Any]]:
+        return [json.loads(x) for x in self.redis.lrange(f"{PREFIX}:log", 0, -1)]
+
+    def inbox(self, user: str) -> list[dict[str, Any]]:
+        return [json.loads(x) for x in self.redis.lrange(f"{PREFIX}:inbox:{user}", 0, -1)]
+
+    def reset(self) -> None:
+        keys = list(self.redis.scan_iter(f"{PREFIX}:*"))
+        for i in range(0, len(keys), 500):
+            self.redis.delete(*keys[i : i + 500])
+
+
+# -- the common record shape -------------------------------------------------------------------------
+
+
+def _loads(value: str | None, default: Any) -> Any:
+    try:
+        return json.loads(value) if value else default
+    except ValueError:
+        return default
+
+
+def _template_card(params: dict[str, str], track: str) -> dict[str, Any]:
+    """A card's variables → the simulator's card shape (WeCom's template_card field names)."""
+    card: dict[str, Any] = {"main_title": {"title": params.get("title", "")}, "task_id": track}
+    if params.get("description"):
+        card["main_title"]["desc"] = params["description"]
+    fields = _loads(params.get("fields"), [])
+    if fields:
+        card["horizontal_content_list"] = [{"keyname": f["label"], "value": f["value"]} for f in fields]
+    buttons = _loads(params.get("buttons"), [])
+    if buttons:
+        card["button_list"] = [{"text": b["text"], "key": b["key"]} for b in buttons]
+    selection = _loads(params.get("selection"), None)
+    if selection:
+        card["button_selection"] = {
+            "question_key": selection["key"],
+            "title": selection["title"],
+            "option_list": selection["options"],
+        }
+    selects = _loads(params.get("selects"), [])
+    if selects:
+        card["select_list"] = [
+            {"question_key": s["key"], "title": s["title"], "option_list": s["options"]} for s in selects
+        ]
+    choices = _loads(params.get("choices"), None)
+    if choices:
+        card["checkbox"] = {
+            "question_key": choices["key"],
+            "option_list": [{**o, "is_checked": o["id"] in choices.get("checked", [])} for o in choices["options"]],
+            "mode": 1 if choices.get("multiple") else 0,
+        }
+    submit = _loads(params.get("submit"), None)
+    if submit:
+        card["submit_button"] = submit
+    if params.get("done_text"):
+        card["replace_text"] = params["done_text"]
+    kind = "vote_interaction" if choices else "multiple_interaction" if selects else "button_interaction"
+    card["card_type"] = kind if params.get("interactive") == "true" or buttons else "text_notice"
+    return card
+
+
+def _notice(card: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "title": card.get("title", ""),
+        "description": card.get("text", ""),
+        "url": card.get("singleURL", ""),
+        "btntxt": card.get("singleTitle", ""),
+    }
+
+
+def view(entry: dict[str, Any]) -> dict[str, Any]:
+    """One recorded DingTalk entry in the simulator's common shape: {"msgtype": "text"|"markdown",
+    "content"}, {"msgtype": "template_card", "task_id", "template_card"} or {"api": "update", …}."""
+    api = entry.get("api")
+    common = {"seq": entry.get("seq"), "at": entry.get("at"), "platform": "dingtalk", "via": api}
+    if api in ("card", "card_update"):
+        card = _template_card(entry.get("cardParamMap") or {}, entry.get("outTrackId", ""))
+        if api == "card_update":
+            return {**common, "api": "update", "task_id": entry.get("outTrackId"), "template_card": card}
+        return {**common, "msgtype": "template_card", "task_id": entry.get("outTrackId"), "template_card": card}
+    if api in ("batchSend", "groupSend"):
+        key, param = entry.get("msgKey"), entry.get("msgParam") or {}
+        if key == "sampleText":
+            return {**common, "msgtype": "text", "content": param.get("content", "")}
+        if key == "sampleMarkdown":
+            return {**common, "msgtype": "markdown", "content": param.get("text", "")}
+        if key == "sampleActionCard":  # a notice with its link: the common shape of a notice is WeCom's textcard
+            return {**common, "msgtype": "textcard", "content": param.get("text", ""), "textcard": _notice(param)}
+        return {**common, "msgtype": "other", "content": json.dumps(param, ensure_ascii=False)}
+    msgtype = entry.get("msgtype")
+    body = entry.get(msgtype) or {} if isinstance(msgtype, str) else {}
+    if msgtype == "text":
+        return {**common, "msgtype": "text", "content": body.get("content", "")}
+    if msgtype == "actionCard" and body.get("singleURL"):
+        return {**common, "msgtype": "textcard", "content": body.get("text", ""), "textcard": _notice(body)}
+    if msgtype in ("markdown", "actionCard"):
+        return {**common, "msgtype": "markdown", "content": body.get("text", "")}
+    return {**common, "msgtype": "other", "content": json.dumps(body, ensure_ascii=False)}
+
+
+# -- the router ----------------------------------------------------------------------------------------
+
+
+async def _faulted(fake: FakeDingTalk, api: str, old: bool = False) -> JSONResponse | None:
+    spec = await run_in_threadpool(fake.fault, api)
+    if not spec:
+        return None
+    if spec.get("delay"):
+        await asyncio.sleep(float(spec["delay"]))
+    if spec.get("http_status"):
+        status = int(spec["http_status"])
+        return JSONResponse({"code": spec.get("code") or "injected", "message": "injected fault"}, status_code=status)
+    if spec.get("errcode") is not None:
+        return JSONResponse(old_err(int(spec["errcode"]), "injected fault"))
+    return None
+
+
+def build_router(settings: Settings) -> APIRouter:
+    fake = FakeDingTalk(settings)
+    router = APIRouter(prefix="/sim/dingtalk")
+
+    async def body_of(request: Request) -> dict[str, Any] | None:
+        try:
+            body = json.loads(await request.body())
+        except ValueError:
+            return None
+        return body if isinstance(body, dict) else None
+
+    def answer(result: tuple[int, dict[str, Any]]) -> JSONResponse:
+        return JSONResponse(result[1], status_code=result[0])
+
+    async def new_api(request: Request, api: str, handler: Any) -> JSONResponse:
+        injected = await _faulted(fake, api)
+        if injected:
+            return injected
+        body = await body_of(request)
+        if body is None:
+            return answer(new_err(400, "InvalidParameter", "the body is not a JSON object"))
+        token = request.headers.get("x-acs-dingtalk-access-token")
+        return answer(await run_in_threadpool(handler, token, body))
+
+    @router.post("/v1.0/oauth2/accessToken")
+    async def access_token(request: Request) -> JSONResponse:
+        injected = await _faulted(fake, "token")
+        if injected:
+            return injected
+        body = await body_of(request) or {}
+        return answer(await run_in_threadpool(fake.access_token, body))
+
+    @router.post("/v1.0/robot/oToMessages/batchSend")
+    async def batch_send(request: Request) -> JSONResponse:
+        return await new_api(request, "batchSend", fake.batch_send)
+
+    @router.post("/v1.0/robot/groupMessages/send")
+    async def group_send(request: Request) -> JSONResponse:
+        return await new_api(request, "groupSend", fake.group_send)
+
+    @router.post("/v1.0/card/instances/createAndDeliver")
+    async def create_and_deliver(request: Request) -> JSONResponse:
+        return await new_api(request, "card", fake.create_and_deliver)
+
+    @router.post("/v1.0/card/instances/deliver")
+    async def deliver(request: Request) -> JSONResponse:
+        return await new_api(request, "card", fake.deliver)
+
+    @router.put("/v1.0/card/instances")
+    async def update(request: Request) -> JSONResponse:
+        return await new_api(request, "update", fake.update)
+
+    @router.post("/robot/sendBySession")
+    async def by_session(request: Request, session: str | None = None) -> JSONResponse:
+        injected = await _faulted(fake, "session")
+        if injected:
+            return injected
+        body = await body_of(request)
+        if body is None:
+            return JSONResponse(old_err(40035, "缺少参数 json"))
+        return JSONResponse(await run_in_threadpool(fake.send_by_session, session, body))
+
+    @router.post("/robot/send")
+    async def webhook(request: Request) -> JSONResponse:
+        injected = await _faulted(fake, "webhook")
+        if injected:
+            return injected
+        body = await body_of(request)
+        if body is None:
+            return JSONResponse(old_err(40035, "缺少参数 json"))
+        query = dict(request.query_params)
+        return JSONResponse(await run_in_threadpool(fake.webhook, query, body))
+
+    # -- control endpoints for tests and the chat page -------------------------------------------------
+    @router.post("/_faults")
+    async def set_fault(request: Request) -> JSONResponse:
+        spec = await body_of(request) or {}
+        if spec.get("expire_tokens"):
+            return JSONResponse({"expired": await run_in_threadpool(fake.expire_tokens)})
+        if spec.get("expire_sessions"):
+            return JSONResponse({"expired": await run_in_threadpool(fake.expire_sessions)})
+        await run_in_threadpool(
+            lambda: fake.set_fault(
+                str(spec.get("api", "batchSend")),
+                int(spec.get("count", 1)),
+                http_status=spec.get("http_status"),
+                code=spec.get("code"),
+                errcode=spec.get("errcode"),
+                delay=spec.get("delay"),
+            )
+        )
+        return JSONResponse({"ok": True})
+
+    @router.get("/_sent")
+    async def sent() -> JSONResponse:
+        return JSONResponse(await run_in_threadpool(fake.sent))
+
+    @router.delete("/_sent")
+    async def reset() -> JSONResponse:
+        await run_in_threadpool(fake.reset)
+        return JSONResponse({"ok": True})
+
+    router.fake = fake  # type: ignore[attr-defined]
+    return router
