@@ -103,7 +103,15 @@ def sim_credentials() -> dict[str, str]:
     if SIM_ENV.exists():
         pairs = [line.split("=", 1) for line in SIM_ENV.read_text().splitlines() if "=" in line]
         values = {k.strip(): v.strip() for k, v in pairs}
-        needed = ("WECOM_CORP_ID", "WECOM_TOKEN", "WECOM_AES_KEY", "WECOM_SECRET", "LINK_SECRET")
+        needed = (
+            "WECOM_CORP_ID",
+            "WECOM_TOKEN",
+            "WECOM_AES_KEY",
+            "WECOM_SECRET",
+            "LINK_SECRET",
+            "DINGTALK_CLIENT_ID",
+            "DINGTALK_CLIENT_SECRET",
+        )
         if all(values.get(ENV_PREFIX + k) for k in needed):
             return values
     alphabet = string.ascii_letters + string.digits
@@ -114,6 +122,8 @@ def sim_credentials() -> dict[str, str]:
         ENV_PREFIX + "WECOM_AES_KEY": "".join(secrets.choice(alphabet) for _ in range(42)) + "A",
         ENV_PREFIX + "WECOM_SECRET": secrets.token_urlsafe(24),
         ENV_PREFIX + "LINK_SECRET": secrets.token_urlsafe(32),
+        ENV_PREFIX + "DINGTALK_CLIENT_ID": "dingsim" + secrets.token_hex(6),
+        ENV_PREFIX + "DINGTALK_CLIENT_SECRET": secrets.token_urlsafe(32),
     }
     VAR.mkdir(exist_ok=True)
     SIM_ENV.write_text("".join(f"{k}={v}\n" for k, v in values.items()))
@@ -152,10 +162,18 @@ def run_all(*, demo: bool, sim: bool | None, host: str | None, port: int | None,
     if sim:
         creds = sim_credentials()
         for key, value in creds.items():
-            env.setdefault(key, value)
+            if not (key.startswith(ENV_PREFIX + "DINGTALK_") and settings.dingtalk_client_id):
+                env.setdefault(key, value)
         env[ENV_PREFIX + "SIM"] = "1"
         shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
         env[ENV_PREFIX + "WECOM_API_BASE"] = f"http://{shown_host}:{port}/sim/wecom"
+        if settings.dingtalk_client_id is None:
+            # the page can play a DingTalk user too: the fake DingTalk API, cards tapped over HTTP callbacks
+            env[ENV_PREFIX + "DINGTALK_API_BASE"] = env[ENV_PREFIX + "DINGTALK_OAPI_BASE"] = (
+                f"http://{shown_host}:{port}/sim/dingtalk"
+            )
+            env.setdefault(ENV_PREFIX + "DINGTALK_CARD_TEMPLATE_ID", "cadrebot-generic.schema")
+            env.setdefault(ENV_PREFIX + "DINGTALK_CARD_ROUTE_KEY", "cadrebot-sim")
         env.setdefault(ENV_PREFIX + "PUBLIC_URL", f"http://{shown_host}:{port}")  # download links open locally
     env.setdefault(ENV_PREFIX + "LOG_FORMAT", "text")
 

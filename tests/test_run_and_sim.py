@@ -3,6 +3,7 @@ the simulator's chat page drives the real callback path."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -107,6 +108,46 @@ def test_run_serves_the_simulator_with_the_demo_roster(db_url: str, redis, tmp_p
                 "the receipt on the card",
             )
             assert filed[0].startswith("已提交 · 编号 XC-")
+
+            # the same page plays a DingTalk user: signed robot callbacks, an interactive card, a card callback
+            assert next(p for p in people if p["user"] == "wangxh")["dingtalk"] == "dt_wangxh"
+            said = http.post(
+                "/sim/api/say", json={"user": "dt_wangxh", "text": "今日巡查无异常", "platform": "dingtalk"}
+            ).json()
+            assert said["status"] == 200 and json.loads(said["body"]) == {"msgtype": "empty"}
+            dcard = wait_for(
+                lambda: [
+                    i
+                    for i in http.get("/sim/api/timeline", params={"user": "dt_wangxh", "platform": "dingtalk"}).json()
+                    if i["type"] == "card" and "请确认巡查记录" in i["card"]["main_title"]["title"]
+                ],
+                30,
+                "the confirmation card on DingTalk",
+            )[0]
+            http.post(
+                "/sim/api/tap",
+                json={
+                    "user": "dt_wangxh",
+                    "task_id": dcard["task_id"],
+                    "key": "submit",
+                    "label": "提交",
+                    "platform": "dingtalk",
+                },
+            )
+            dfiled = wait_for(
+                lambda: [
+                    i["card"]["replace_text"]
+                    for i in http.get("/sim/api/timeline", params={"user": "dt_wangxh", "platform": "dingtalk"}).json()
+                    if i.get("task_id") == dcard["task_id"] and i["card"].get("replace_text")
+                ],
+                30,
+                "the receipt on the DingTalk card",
+            )
+            assert dfiled[0].startswith("已提交 · 编号 XC-")
+            refused = http.post(
+                "/sim/api/attach", json={"user": "dt_wangxh", "kind": "location", "platform": "dingtalk"}
+            )
+            assert refused.status_code == 400 and "收不到位置" in refused.json()["detail"]
 
             # a supervisor's ledger link opens on this machine
             http.post("/sim/api/say", json={"user": "zhaomin", "text": "导出本月巡查台账"})

@@ -13,6 +13,7 @@ def mount(app: FastAPI, settings: Settings) -> None:
 
     api = fake_wecom.build_router(settings)
     app.include_router(api)
-    app.include_router(fake_dingtalk.build_router(settings))
+    ding = fake_dingtalk.build_router(settings)
+    app.include_router(ding)
     if settings.wecom_receives:
-        app.include_router(chat.build_router(settings, api.fake))  # type: ignore[attr-defined]
+        app.include_router(chat.build_router(settings, api.fake, ding.fake))  # type: ignore[attr-defined]
