@@ -37,9 +37,14 @@ test: dev
 	$(BIN)/ruff check .
 	@scripts/run-tests.sh
 
+## make bench: every benchmark in turn, each printing its result last (about 5 minutes on 2 cores).
 bench: dev
 	@scripts/ensure-services.sh
-	$(BIN)/python bench/webhook.py
+	$(BIN)/python bench/webhook.py --requests 10000 --seconds 10
+	$(BIN)/python bench/e2e.py --messages 1000 --noop-jobs 3000
+	$(BIN)/python bench/fanout.py --messages 2000 --workers 1
+	$(BIN)/python bench/ask.py
+	$(BIN)/python bench/nlu.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import os
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -108,22 +109,31 @@ class Result:
     errors: int
     seconds: float
     latencies_ms: list[float]
+    percentiles: dict[float, float] | None = None  # from a generator that reports only these (wrk)
+    mean_ms: float | None = None
 
     @property
     def rps(self) -> float:
         return self.requests / self.seconds if self.seconds else 0.0
 
     def pct(self, p: float) -> float:
+        if self.percentiles is not None:
+            return self.percentiles.get(p, float("nan"))
         if not self.latencies_ms:
             return float("nan")
         data = sorted(self.latencies_ms)
         return data[min(int(len(data) * p / 100), len(data) - 1)]
 
+    def mean(self) -> float:
+        if self.mean_ms is not None:
+            return self.mean_ms
+        return statistics.fmean(self.latencies_ms) if self.latencies_ms else 0.0
+
     def line(self) -> str:
         return (
             f"{self.name:<28} {self.requests:>7} req  {self.rps:>8.0f} req/s  "
             f"p50 {self.pct(50):6.2f} ms  p99 {self.pct(99):6.2f} ms  "
-            f"mean {statistics.fmean(self.latencies_ms) if self.latencies_ms else 0:6.2f} ms  errors {self.errors}"
+            f"mean {self.mean():6.2f} ms  errors {self.errors}"
         )
 
 
@@ -249,3 +259,108 @@ async def open_loop(url: str, requests: list[tuple[dict[str, str], bytes]], rate
     if kinds:
         print(f"  {name}: errors {kinds}")
     return Result(name, len(latencies), errors, elapsed, latencies)
+
+
+# wrk (Debian: apt-get install -y wrk) sends each of its threads' share of the prepared requests once, in
+# order: each callback must be distinct, or the dedup answers it cheaply. wrk itself runs for a fixed
+# duration, so each thread times its own share (LuaJIT's ffi: a monotonic clock), says DONE on stdout when
+# all of it is answered, and is interrupted (SIGINT, which ends wrk's run at once) when all threads are.
+WRK_SCRIPT = r"""
+local ffi = require("ffi")
+ffi.cdef[[
+typedef struct { long tv_sec; long tv_nsec; } bench_timespec;
+int clock_gettime(int clk_id, bench_timespec *tp);
+]]
+local ts = ffi.new("bench_timespec")
+local function now()
+  ffi.C.clock_gettime(1, ts)  -- CLOCK_MONOTONIC, the clock of Python's time.monotonic
+  return tonumber(ts.tv_sec) + tonumber(ts.tv_nsec) / 1e9
+end
+local next_id = 0
+function setup(thread)
+  thread:set("id", next_id)
+  next_id = next_id + 1
+end
+function init(args)
+  local f = assert(io.open(args[1] .. "." .. id, "rb"))
+  local data = f:read("*a")
+  f:close()
+  reqs, pos = {}, 1
+  while pos <= #data do
+    local eol = data:find("\n", pos, true)
+    local plen, blen = data:sub(pos, eol - 1):match("(%d+) (%d+)")
+    plen, blen = tonumber(plen), tonumber(blen)
+    local path = data:sub(eol + 1, eol + plen)
+    local body = data:sub(eol + plen + 1, eol + plen + blen)
+    reqs[#reqs + 1] = wrk.format("POST", path, {["Content-Type"] = "text/xml"}, body)
+    pos = eol + plen + blen + 1
+  end
+  extra = wrk.format("GET", "/bench-not-a-page")
+  sent, answered, refused, started, primed = 0, 0, 0, nil, false
+end
+function request()
+  if not primed then  -- wrk asks once per thread before connecting, and never sends that one
+    primed = true
+    return extra
+  end
+  if not started then started = now() end
+  sent = sent + 1
+  -- all sent: connections still waiting ask for a page neither server has (404), which is not counted
+  return reqs[sent] or extra
+end
+function response(status, headers, body)
+  if status == 404 then return end
+  answered = answered + 1
+  if status ~= 200 then refused = refused + 1 end
+  if answered == #reqs then
+    io.stdout:write(string.format("DONE %f %f %d %d\n", started, now(), answered, refused))
+    io.stdout:flush()
+    wrk.thread:stop()
+  end
+end
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("WRK %d %f %f %f\n", e.connect + e.read + e.write + e.timeout,
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000, latency.mean / 1000))
+end
+"""
+
+
+def wrk_path() -> str | None:
+    return shutil.which("wrk")
+
+
+def wrk_closed_loop(
+    url: str, requests: list[tuple[dict[str, str], bytes]], connections: int, name: str, threads: int = 1
+) -> Result:
+    """Closed loop with wrk: `connections` keep-alive connections, each prepared request sent once; the
+    time is from each thread's first request to the answer that completes its share."""
+    with tempfile.TemporaryDirectory(prefix="cadrebot-wrk-") as folder:
+        script = Path(folder) / "callbacks.lua"
+        script.write_text(WRK_SCRIPT)
+        data = Path(folder) / "requests"
+        for t in range(threads):
+            with open(f"{data}.{t}", "wb") as f:
+                for params, body in requests[t::threads]:
+                    path = target(params).encode()
+                    f.write(b"%d %d\n" % (len(path), len(body)) + path + body)
+        cmd = ["wrk", "-t", str(threads), "-c", str(connections), "-d", "600s", "--timeout", "10s"]
+        proc = subprocess.Popen([*cmd, "-s", str(script), url, "--", str(data)], stdout=subprocess.PIPE, text=True)
+        assert proc.stdout is not None
+        finished: list[list[str]] = []
+        lines: list[str] = []
+        for line in proc.stdout:
+            lines.append(line)
+            if line.startswith("DONE "):
+                finished.append(line.split()[1:])
+                if len(finished) == threads:
+                    proc.send_signal(signal.SIGINT)
+        proc.wait()
+    if len(finished) != threads:
+        raise RuntimeError("wrk did not finish: " + "".join(lines))
+    summary = next(x for x in lines if x.startswith("WRK ")).split()[1:]
+    seconds = max(float(f[1]) for f in finished) - min(float(f[0]) for f in finished)
+    answered = sum(int(f[2]) for f in finished)
+    errors = sum(int(f[3]) for f in finished) + int(summary[0])
+    p50, p99, mean = (float(v) for v in summary[1:4])
+    return Result(name, answered, errors, seconds, [], {50: p50, 99: p99}, mean)

@@ -2,9 +2,12 @@
 message parse, RQ enqueue with the unique-id check, ack — against a bare endpoint that only reads the
 body, with the same uvicorn settings and the same client, on this machine.
 
-    python bench/webhook.py [--requests 20000] [--concurrency 32] [--rate 500]
+    python bench/webhook.py [--requests 20000] [--concurrency 32] [--rate 500] [--client wrk|asyncio]
 
-Prints throughput (closed loop) and latency at a fixed request rate (open loop), and last:
+Throughput is measured in a closed loop by wrk when it is installed (Debian: apt-get install -y wrk), each
+request a distinct signed callback read from a file by a Lua script; else by the asyncio client in
+bench/common.py, which costs more CPU on this machine and so lowers both figures. Latency is measured at a
+fixed request rate (open loop, asyncio client: wrk cannot hold a rate). Prints last:
     webhook: full=R1 rps bare=R2 rps ratio=X p99_ms=Y      (p99 at --rate on the full path)
 Needs Redis (CADREBOT_BENCH_REDIS_URL, default redis://127.0.0.1:6379/14, which it flushes).
 """
@@ -28,6 +31,7 @@ from bench.common import (
     AGENT_ID,
     CORP_ID,
     TOKEN,
+    Result,
     bench_env,
     closed_loop,
     free_port,
@@ -35,6 +39,8 @@ from bench.common import (
     server,
     temp_database,
     uvicorn_cmd,
+    wrk_closed_loop,
+    wrk_path,
 )
 from bot.sim.callbacks import CallbackFactory
 
@@ -63,7 +69,18 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--rate", type=float, default=500.0, help="requests per second for the latency run")
     parser.add_argument("--seconds", type=float, default=10.0, help="length of the fixed-rate run")
+    parser.add_argument(
+        "--client", choices=("wrk", "asyncio"), help="closed-loop generator (default: wrk if installed)"
+    )
     args = parser.parse_args()
+    client = args.client or ("wrk" if wrk_path() else "asyncio")
+    if client == "wrk" and not wrk_path():
+        sys.exit("wrk is not installed (Debian: apt-get install -y wrk)")
+
+    def throughput(url: str, batch: list[tuple[dict[str, str], bytes]], name: str) -> Result:
+        if client == "wrk":
+            return wrk_closed_loop(url, batch, args.concurrency, name)
+        return asyncio.run(closed_loop(url, batch, args.concurrency, name))
 
     redis_url = os.environ.get("CADREBOT_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
     redis = Redis.from_url(redis_url)
@@ -90,10 +107,8 @@ def main() -> None:
             asyncio.run(closed_loop(full, warm[:500], 16, "warm-up"))
             asyncio.run(closed_loop(bare, warm[500:], 16, "warm-up"))
             time.sleep(0.5)
-            results["full"] = asyncio.run(closed_loop(full, full_batch, args.concurrency, "full path (closed loop)"))
-            results["bare"] = asyncio.run(
-                closed_loop(bare, bare_batch, args.concurrency, "bare endpoint (closed loop)")
-            )
+            results["full"] = throughput(full, full_batch, "full path (closed loop)")
+            results["bare"] = throughput(bare, bare_batch, "bare endpoint (closed loop)")
             results["full_rate"] = asyncio.run(open_loop(full, full_rate, args.rate, f"full path @ {args.rate:.0f}/s"))
             results["bare_rate"] = asyncio.run(
                 open_loop(bare, bare_rate, args.rate, f"bare endpoint @ {args.rate:.0f}/s")
@@ -101,7 +116,7 @@ def main() -> None:
 
     queued = redis.llen("rq:queue:cadrebot-bench-inbound")
     expected = 500 + args.requests + rate_n
-    print(f"\nmachine: {os.cpu_count()} cores; server: 1 uvicorn process; client: asyncio keep-alive, same machine")
+    print(f"\nmachine: {os.cpu_count()} cores; server: 1 uvicorn process; closed loop: {client}, same machine")
     print(f"concurrency {args.concurrency} (closed loop), {args.rate:.0f} req/s for {args.seconds:.0f} s (open loop)\n")
     for r in results.values():
         print(r.line())

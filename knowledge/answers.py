@@ -167,7 +167,9 @@ def doc_answer(doc: Doc, kb: KnowledgeBase) -> str:
 
 # -- quorum, worked out --------------------------------------------------------------------------------
 
-COUNTS = re.compile(r"应到\s*(\d+)\s*人?.{0,4}?实到\s*(\d+)")
+COUNTS = re.compile(
+    r"应到\s*(\d{1,6})(?!\d)\s*人?.{0,4}?实到\s*(\d{1,6})(?!\d)"
+)  # bounded: int() refuses 4,300+ digits
 
 
 def quorum_answer(question: str, rules: Rules) -> Answer | None:

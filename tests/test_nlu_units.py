@@ -188,3 +188,21 @@ def test_parse_command_never_crashes(text: str) -> None:
     assert result.exit_code == 0
     for line in result.stdout.splitlines():
         assert set(json.loads(line)) == {"intent", "fields"}
+
+
+def test_a_pasted_essay_is_read_only_at_its_start() -> None:
+    from datetime import datetime
+
+    from handlers.nlu import READ_CHARS, understand
+    from handlers.nlu.chinese_time import TZ
+
+    essay = "今日巡查无异常。" + "这是一段很长的说明文字，" * 2000
+    got = understand(essay, datetime(2026, 3, 5, 10, tzinfo=TZ))
+    assert got.text == essay and got.intent == "patrol" and len(essay) > READ_CHARS
+
+
+def test_only_short_ascii_digits_are_selection_indexes() -> None:
+    from handlers.taps import small_index
+
+    assert small_index("0") and small_index("12")
+    assert not small_index("²") and not small_index("١٢٣") and not small_index("9" * 50) and not small_index("")

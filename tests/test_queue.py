@@ -38,6 +38,19 @@ def test_a_batch_with_the_same_message_twice(settings, factory, redis) -> None: 
     assert redis.llen("rq:queue:cadrebot-test-inbound") == 2
 
 
+def test_the_job_is_rqs_own(settings, factory, redis) -> None:  # type: ignore[no-untyped-def]
+    from rq import Queue
+    from rq.job import Job, JobStatus
+
+    assert enqueue_inbound_batch(settings, [message(factory, "21"), message(factory, "22")]) == [True, True]
+    queue = Queue("cadrebot-test-inbound", connection=redis)
+    assert queue.count == 2 and b"rq:queue:cadrebot-test-inbound" in redis.smembers("rq:queues")
+    job = Job.fetch(queue.job_ids[0], connection=redis)
+    assert job.func_name == "bot.dispatch.handle_inbound" and job.args[0]["text"] == "帮助"
+    assert job.get_status() == JobStatus.QUEUED and job.origin == "cadrebot-test-inbound"
+    assert job.retries_left == 3 and job.timeout == 120 and job.result_ttl == settings.dedup_ttl_seconds
+
+
 def test_the_batcher_under_concurrent_requests(settings, factory, redis) -> None:  # type: ignore[no-untyped-def]
     messages = [message(factory, str(i)) for i in range(300)] + [message(factory, "5")] * 3
 

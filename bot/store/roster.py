@@ -129,7 +129,10 @@ def read_table(path: Path) -> list[tuple[int, dict[str, str]]]:
                 continue
         else:
             raise RosterError([RowError(0, None, "文件编码无法识别，请另存为UTF-8的CSV")])
-        raw = [[_cell(c) for c in r] for r in csv.reader(io.StringIO(text))]
+        try:
+            raw = [[_cell(c) for c in r] for r in csv.reader(io.StringIO(text))]
+        except csv.Error as exc:  # e.g. a cell over csv.field_size_limit()
+            raise RosterError([RowError(0, None, f"CSV文件格式有误: {exc}")]) from None
     else:
         raise RosterError([RowError(0, None, f"不支持的文件类型 {suffix or '(无扩展名)'}，请用 .csv 或 .xlsx")])
 
@@ -163,6 +166,9 @@ def validate(rows: list[tuple[int, dict[str, str]]]) -> tuple[list[RosterRow], l
     allowed_roles = "、".join(ROLE_LABELS.values())
     for number, rec in rows:
         row_errors: list[RowError] = []
+        if any("\x00" in value for value in rec.values()):  # PostgreSQL stores no NUL in text
+            errors.append(RowError(number, None, "含有不可见的控制字符（NUL），请检查这一行"))
+            continue
         name = rec.get("name", "")
         if not name:
             row_errors.append(RowError(number, "name", "姓名不能为空"))
@@ -213,6 +219,8 @@ def validate(rows: list[tuple[int, dict[str, str]]]) -> tuple[list[RosterRow], l
             row_errors.append(RowError(number, "org", "组织不能为空，例如 石桥镇/李家村/3组"))
         elif any(not s for s in segments):
             row_errors.append(RowError(number, "org", "组织路径中有空的一级，例如多写了「/」"))
+        elif len("/".join(segments)) > 500:  # the length of orgs.path
+            row_errors.append(RowError(number, "org", "组织路径过长（最多500字）"))
         else:
             for seg in segments:
                 if len(seg) > 100:

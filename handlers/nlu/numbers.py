@@ -28,10 +28,11 @@ _CN_QUANTITY = re.compile(rf"(?<![第{CN_NUM}])([{CN_NUM}]+)(?=(?:{COUNTERS}))")
 def to_int(text: str) -> int | None:
     """'23' or '二十三' → 23; None if it is not a whole number."""
     text = text.strip()
-    if not text:
+    if not text or len(text) > 30:  # no whole number the bot reads is written in more than 30 characters
         return None
     if text.isdigit():
-        return int(text)
+        # int() refuses "²" (a digit to isdigit) and runs of 4,300+ digits; no count or date needs 19
+        return int(text) if text.isdecimal() and len(text) <= 18 else None
     if text in ("两", "俩"):
         return 2
     try:

@@ -24,6 +24,7 @@ from cards.content import phrase
 from cards.model import Card
 from handlers.context import Context
 from handlers.registry import handles
+from handlers.taps import small_index
 
 FLOW = "event"
 STATUS_LABELS = {
@@ -268,7 +269,7 @@ def _assignee(ctx: Context, event: GridEvent, card: Card, selections: dict[str, 
     chosen = (selections.get("assignee") or [None])[0]
     if chosen is None and card.selection is not None:
         chosen = card.selection.selected
-    if not chosen or not chosen.isdigit():
+    if not chosen or not small_index(chosen):
         return None
     village = ctx.session.get(Org, event.village_id)
     if village is None:

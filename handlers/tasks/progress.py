@@ -15,6 +15,7 @@ from cards.content import phrase
 from cards.model import Card
 from handlers.context import Context
 from handlers.registry import handles
+from handlers.taps import small_index
 
 FLOW = "task"
 STATUS_LABELS = {"open": "未开始", "in_progress": "进行中", "blocked": "有困难", "done": "已完成"}
@@ -127,7 +128,7 @@ def tapped(ctx: Context) -> None:
     action, card = ctx.tap()
     if "task" not in card.data:  # which task? chosen from the drop-down, then the status button
         chosen = (action.selections.get("task") or [None])[0]
-        task = ctx.session.get(Task, int(chosen)) if chosen and chosen.isdigit() else None
+        task = ctx.session.get(Task, int(chosen)) if chosen and small_index(chosen) else None
     else:
         task = ctx.session.get(Task, int(card.data["task"]))
     if task is None:

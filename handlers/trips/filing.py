@@ -21,6 +21,7 @@ from handlers.forms.state import FormState
 from handlers.orgs import my_villages
 from handlers.patrol.filing import add_attachment
 from handlers.registry import handles
+from handlers.taps import small_index
 from handlers.trips.subsidy import approvers, yuan
 
 FLOW = "trip"
@@ -178,7 +179,7 @@ def trip_tapped(ctx: Context) -> None:
             return
         reason = (action.selections.get("reason") or [None])[0]
         reasons = ctx.policy.rules.subsidy.return_reasons.reasons
-        if reason is None or not reason.isdigit() or int(reason) >= len(reasons):
+        if reason is None or not small_index(reason) or int(reason) >= len(reasons):
             ctx.reply("请先在「退回原因」里选择原因，再点「退回」。")
             return
         why = reasons[int(reason)]

@@ -54,7 +54,7 @@ def build_router(settings: Settings) -> APIRouter:
             return problem(503, "not_configured", "CADREBOT_DINGTALK_CLIENT_SECRET is not set")
         timestamp = request.headers.get("x-ddpaas-signature-timestamp", "")
         sign = request.headers.get("x-ddpaas-signature", "")
-        if not timestamp.isdigit() or len(timestamp) > 16:
+        if not (timestamp.isascii() and timestamp.isdigit()) or len(timestamp) > 16:
             outcome("bad_timestamp", 400)
             return problem(400, "bad_timestamp", "x-ddpaas-signature-timestamp must be milliseconds")
         if abs(int(time.time() * 1000) - int(timestamp)) > WINDOW_MS:
@@ -71,7 +71,7 @@ def build_router(settings: Settings) -> APIRouter:
         try:
             payload = json.loads(body)
             inbound = inbound_from_card_callback(payload, received_at=datetime.now(UTC))
-        except (ValueError, CardCallbackError) as exc:
+        except (ValueError, RecursionError, CardCallbackError) as exc:  # RecursionError: nesting too deep
             outcome("bad_callback", 400)
             return problem(400, "bad_callback", str(exc)[:200])
         try:

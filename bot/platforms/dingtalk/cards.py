@@ -50,7 +50,7 @@ def _selections(params: dict[str, Any]) -> dict[str, list[str]]:
         if key == "action" or value in (None, ""):
             continue
         if isinstance(value, str) and value.startswith("["):
-            with contextlib.suppress(ValueError):
+            with contextlib.suppress(ValueError, RecursionError):
                 value = json.loads(value)
         if isinstance(value, list):
             chosen[key] = [str(v) for v in value if v not in (None, "")]
@@ -82,7 +82,7 @@ def inbound_from_card_callback(
     if isinstance(content, str):  # a JSON *string* on the wire
         try:
             content = json.loads(content)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nesting too deep
             raise CardCallbackError("content is not JSON") from None
     if not isinstance(content, dict):
         raise CardCallbackError("content must be a JSON object")

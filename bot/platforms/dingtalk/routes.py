@@ -76,7 +76,7 @@ def _json_object(body: bytes) -> dict[str, Any] | tuple[str, str]:
     """The body as a JSON object, or (error, reason)."""
     try:
         doc = json.loads(body.decode("utf-8"))  # strictly UTF-8: json.loads(bytes) would also guess UTF-16/32
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nesting too deep
         return ("bad_json", "the body is not valid JSON")
     if not isinstance(doc, dict):
         return ("not_an_object", "the body must be a JSON object")
@@ -199,7 +199,7 @@ def build_router(settings: Settings) -> APIRouter:
             return problem(crypto_status(exc), "crypto", exc.reason, exc.code)
         try:
             event = json.loads(plain)
-        except ValueError:
+        except (ValueError, RecursionError):
             event = None
         event_type = event.get("EventType") if isinstance(event, dict) else None
         if not isinstance(event_type, str) or not event_type:

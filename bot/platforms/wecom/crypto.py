@@ -71,7 +71,7 @@ def extract_encrypt(body: bytes) -> str:
     if stripped[:1] == b"{":
         try:
             doc = json.loads(stripped)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nesting too deep
             raise WeComCryptoError(PARSE_XML_ERROR, "the JSON envelope is not valid JSON") from None
         value = (doc.get("encrypt") or doc.get("Encrypt")) if isinstance(doc, dict) else None
     else:

@@ -42,7 +42,12 @@ def problem(status: int, error: str, reason: str, code: int | None = None) -> JS
 
 async def read_capped(request: Request, limit: int) -> bytes:
     declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
+    if (
+        declared is not None
+        and declared.isascii()
+        and declared.isdigit()
+        and (len(declared) > 18 or int(declared) > limit)
+    ):
         raise BodyTooLarge
     chunks: list[bytes] = []
     size = 0
@@ -72,7 +77,13 @@ def build_router(settings: Settings) -> APIRouter:
     batcher = InboundBatcher(settings)
 
     def fresh(timestamp: str) -> bool:
-        return timestamp.isdigit() and abs(time.time() - int(timestamp)) <= window
+        # ASCII and bounded: "²".isdigit() is True yet int() refuses it, and int() refuses 4,300+ digits
+        return (
+            len(timestamp) <= 16
+            and timestamp.isascii()
+            and timestamp.isdigit()
+            and abs(time.time() - int(timestamp)) <= window
+        )
 
     def outcome(result: str, status: int) -> None:
         metrics.CALLBACKS.labels(platform="wecom", result=result).inc()

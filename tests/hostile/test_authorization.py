@@ -1,0 +1,111 @@
+"""Who may do what, tried through the chat by the people who may not (demo roster, bot/store/demo/roster.csv).
+
+Already covered elsewhere and not repeated: a 网格员 (zhangwei) may not broadcast, a secretary's broadcast
+counts only their village, a grid-event card tapped by another person, a 约谈 approval tapped by a
+supervisor it was not sent to, and export links (forged, other kind, other org, grid member) in
+test_ledger.py / test_ledgers_more.py.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from bot.dispatch import CARD_NOT_YOURS
+from bot.store.db import get_engine, session_scope
+from bot.store.tables import AuditLog, Broadcast, BroadcastRecipient, PatrolReport, Trip
+
+LIJIA = {"liming", "lixiuying", "zhangwei", "liufang", "wangxh", "lijianhua", "liguilan", "zhangqiang", "chengang"}
+LIJIA.add("guoliang")
+
+
+def rows(server, model: Any, *where: Any) -> list[Any]:  # type: ignore[no-untyped-def]
+    with session_scope(get_engine(server.settings.database_url)) as s:
+        return list(s.scalars(select(model).where(*where).order_by(model.id)))
+
+
+def notices_to(fake, users: set[str]) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
+    """Every 通知 card sent to any of `users`."""
+    return [
+        e
+        for e in fake.sent()
+        if (e.get("template_card") or {}).get("main_title", {}).get("title") == "通知"
+        and set(e.get("touser") or []) & users
+    ]
+
+
+def test_a_grid_member_cannot_broadcast(chat, server, fake) -> None:  # type: ignore[no-untyped-def]
+    chat.as_("wangxh").says("通知全体网格员：本周六上午9点防汛演练")
+    chat.expect_text("发通知需要督导或书记权限")
+    assert rows(server, Broadcast) == [] and notices_to(fake, {"zhangwei", "liufang", "yangfan", "hujun"}) == []
+
+
+def test_a_secretary_cannot_reach_another_village_or_the_township(chat, server, fake, daytime) -> None:  # type: ignore[no-untyped-def]
+    outside = {"wangdefu", "yangfan", "huanglei", "hujun", "hejing", "liuchangqing", "wangxiumei", "sunlihua"}
+    for text in ("通知王家湾村全体党员：明天开会", "通知石桥镇全体书记：周五交材料", "通知全体网格员：周末防火"):
+        chat.as_("liming").says(text)
+        for entry in chat.new():
+            card = entry.get("template_card") or {}
+            fields = {f["keyname"]: f["value"] for f in card.get("horizontal_content_list", [])}
+            if "范围" in fields:
+                assert fields["范围"] == "李家村", (text, fields)
+            if any(b["text"] == "发送" for b in card.get("button_list", [])):
+                chat.taps(entry, "发送")
+                chat.new()
+    assert notices_to(fake, outside) == [], "a village secretary's notice reached people outside 李家村"
+    for recipient in rows(server, BroadcastRecipient):
+        assert recipient.person_id is not None
+    people = {r.person_id for r in rows(server, BroadcastRecipient)}
+    with session_scope(get_engine(server.settings.database_url)) as s:
+        from bot.store.tables import Person
+
+        reached = {p.wecom_userid for p in s.scalars(select(Person).where(Person.id.in_(people)))}
+    assert reached <= LIJIA, reached - LIJIA
+
+
+def test_my_trips_answers_only_with_my_own(chat) -> None:  # type: ignore[no-untyped-def]
+    chat.as_("zhoujianguo").says("今天去李家村走访了5户，协调用水纠纷")
+    chat.taps(chat.expect_card("请确认走访记录"), "提交")
+    chat.new()
+    chat.as_("wuhaiyan").says("我这个月下村几次")
+    answer = chat.expect_text("月还没有登记下村走访")
+    assert "下村走访1次" not in answer  # the example it gives is no record of zhoujianguo's
+
+
+def test_withdraw_takes_back_only_ones_own_report(chat, server) -> None:  # type: ignore[no-untyped-def]
+    chat.as_("wangxh").says("今日巡查无异常")
+    chat.taps(chat.expect_card("请确认"), "提交")
+    chat.expect(text="已提交")
+    chat.as_("liufang").says("撤回")
+    for entry in chat.new():  # whatever liufang is offered, it is not wangxh's report
+        card = entry.get("template_card") or {}
+        if any(b["text"] == "确认撤回" for b in card.get("button_list", [])):
+            chat.taps(entry, "确认撤回")
+            chat.new()
+    [report] = rows(server, PatrolReport)
+    assert report.status != "withdrawn"
+    assert not rows(server, AuditLog, AuditLog.action.like("%withdraw%"))
+
+
+def test_a_grid_member_cannot_approve_a_forwarded_subsidy_card(chat, server) -> None:  # type: ignore[no-untyped-def]
+    chat.as_("zhoujianguo").says("今天去李家村走访了5户，协调用水纠纷")
+    chat.taps(chat.expect_card("请确认走访记录"), "提交")
+    approval = chat.as_("sunlihua").expect_card("交通补助待审批")
+    chat.as_("wangxh").taps(approval, "通过")
+    chat.expect_text(CARD_NOT_YOURS[:8])
+    [trip] = rows(server, Trip)
+    assert trip.status == "pending" and trip.approver_id is None
+    [refused] = rows(server, AuditLog, AuditLog.action == "card.refused")
+    assert refused.actor == "王小红"
+
+
+def test_a_broadcast_card_tapped_by_someone_it_was_not_sent_to(chat, server, daytime) -> None:  # type: ignore[no-untyped-def]
+    chat.as_("sunlihua").says("通知全体网格员：本周六上午9点防汛演练")
+    chat.taps(chat.expect_card("发送通知给全体网格员"), "发送")
+    chat.new()
+    notice = chat.as_("wangxh").expect_card("通知")
+    chat.as_("liming").taps(notice, "收到")  # liming is no 网格员: the card was forwarded to him
+    assert not [r for r in rows(server, BroadcastRecipient) if r.confirmed_at]
+    chat.as_("wangxh").taps(notice, "收到")
+    assert len([r for r in rows(server, BroadcastRecipient) if r.confirmed_at]) == 1
