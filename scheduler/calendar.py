@@ -6,7 +6,7 @@ the deadline" that lands on a day off is moved back to the last working day befo
 people are at work and still have time to act. Night-time messages wait for the end of the quiet hours.
 
 The holiday data comes from the `chinese_calendar` package, which covers only the years the State Council
-has published (it raises NotImplementedError for other years, and must be upgraded each year, usually in
+has published (its data's years are read once below; the package must be upgraded each year, usually in
 November). Outside that range Monday–Friday are the working days; `has_holiday_data` tells a caller when
 that fallback is in use.
 
@@ -38,23 +38,21 @@ def _check_date(d: date) -> None:
         raise TypeError(f"expected a datetime.date (the local day), got {type(d).__name__}")
 
 
+# The years the package's data covers; it refuses any other year, so those fall back to Monday–Friday.
+_DATA_YEARS = frozenset(day.year for day in (*chinese_calendar.holidays, *chinese_calendar.workdays))
+
+
 def has_holiday_data(d: date) -> bool:
     """Whether `chinese_calendar` knows the holidays and 调休 of `d`'s year (else Monday–Friday is assumed)."""
     _check_date(d)
-    try:
-        chinese_calendar.get_holiday_detail(d)
-    except NotImplementedError:
-        return False
-    return True
+    return d.year in _DATA_YEARS
 
 
 def is_workday(d: date) -> bool:
     """Whether `d` is a working day in China: statutory holidays are off, 调休 weekend days are on."""
-    _check_date(d)
-    try:
-        return bool(chinese_calendar.is_workday(d))
-    except NotImplementedError:  # year not covered by the package's data
+    if not has_holiday_data(d):
         return d.weekday() < 5
+    return bool(chinese_calendar.is_workday(d))
 
 
 def previous_workday(d: date) -> date:
