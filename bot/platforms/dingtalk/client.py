@@ -20,7 +20,6 @@ import json
 import logging
 import random
 import time
-import uuid
 from typing import Any
 
 import httpx
@@ -30,10 +29,10 @@ from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait
 from bot.pacing import Paced, Pacer
 from bot.platforms.base import Permanent, RetryLater
 from bot.platforms.dingtalk.crypto import robot_sign
+from bot.platforms.token_cache import SharedToken
 
 log = logging.getLogger("cadrebot.dingtalk.client")
 
-MEMO_SECONDS = 30.0
 BATCH_USERS = 20  # oToMessages/batchSend takes at most 20 userIds (its error text says 100: trust 20)
 WEBHOOK_PER_MINUTE = 20  # a custom robot is blocked for 10 minutes after the 21st message in a minute
 TOKEN_ERRORS = {"InvalidAuthentication", "invalidAuthentication"}
@@ -64,7 +63,6 @@ REASONS = {  # the reason an operator needs, by DingTalk's code
     43004: "Content-Type 不正确",
     90020: "本月接口调用次数已用完（标准版每月5000次）",
 }
-_RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
 
 
 class SessionGone(Permanent):
@@ -139,10 +137,8 @@ class DingTalkClient:
         self.quick_retries = quick_retries
         self.backoff = backoff
         self.http = http or httpx.Client(base_url=api_base.rstrip("/"), timeout=timeout)
-        self.token_key = f"cadrebot:dingtalk:token:{client_id}"
-        self.lock_key = self.token_key + ":lock"
-        self._release = redis.register_script(_RELEASE)
-        self._memo: tuple[str, float] | None = None  # (token, monotonic time it was read from Redis)
+        self.shared_token = SharedToken(redis, f"cadrebot:dingtalk:token:{client_id}", self._fetch_token)
+        self.token_key = self.shared_token.key
         self._webhook_pacer = Pacer(redis, WEBHOOK_PER_MINUTE, prefix="cadrebot:dingtalk:webhook")
 
     def __repr__(self) -> str:  # never show the secret, the webhook or a session
@@ -197,42 +193,8 @@ class DingTalkClient:
 
     # -- access token -------------------------------------------------------------------------------
     def token(self, stale: str | None = None) -> str:
-        """A valid token; `stale` is one DingTalk just refused, which forces a refresh (once, shared)."""
-        cached = self._cached()
-        if cached and cached != stale:
-            return cached
-        owner = uuid.uuid4().hex
-        deadline = time.monotonic() + 10
-        while True:
-            if self.redis.set(self.lock_key, owner, nx=True, px=15_000):
-                try:
-                    cached = self._cached(fresh=True)
-                    if cached and cached != stale:
-                        return cached
-                    token, expires_in = self._fetch_token()
-                    # expireIn missing or 0 must not make a refresh storm
-                    self.redis.set(self.token_key, token, ex=max(expires_in - 300, 60))
-                    self._memo = (token, time.monotonic())
-                    return token
-                finally:
-                    self._release(keys=[self.lock_key], args=[owner])
-            time.sleep(0.05)
-            cached = self._cached(fresh=True)
-            if cached and cached != stale:
-                return cached
-            if time.monotonic() > deadline:
-                raise RetryLater("another worker's token refresh did not finish", "token_lock", delay=5)
-
-    def _cached(self, fresh: bool = False) -> str | None:
-        # Redis at most every MEMO_SECONDS: the Redis copy expires 5 minutes before the token does, and a
-        # token DingTalk refuses comes back as `stale`, which skips the memo.
-        memo = self._memo
-        if memo and not fresh and time.monotonic() - memo[1] < MEMO_SECONDS:
-            return memo[0]
-        value = self.redis.get(self.token_key)
-        token = value.decode() if value else None
-        self._memo = (token, time.monotonic()) if token else None
-        return token
+        """A valid token; `stale` is one the platform just refused, which forces a refresh (once, shared)."""
+        return self.shared_token.get(stale)
 
     def _fetch_token(self) -> tuple[str, int]:
         status, data = self._request(

@@ -12,8 +12,6 @@ from __future__ import annotations
 import json
 import logging
 import random
-import time
-import uuid
 from typing import Any
 
 import httpx
@@ -21,12 +19,12 @@ from redis import Redis
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential, wait_random
 
 from bot.platforms.base import DeliveryError, Permanent, RetryLater
+from bot.platforms.token_cache import SharedToken
 
 log = logging.getLogger("cadrebot.wecom.client")
 
 TOKEN_ERRORS = {40014, 41001, 42001}
 TRANSIENT = {-1, 45033}
-MEMO_SECONDS = 30.0
 RATE_LIMITED = {45009}
 REASONS = {
     40001: "应用Secret不正确（CADREBOT_WECOM_SECRET）",
@@ -47,7 +45,6 @@ REASONS = {
     82001: "接收人为空",
     301002: "Secret与应用不匹配",
 }
-_RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
 
 
 class _Transient(Exception):
@@ -88,10 +85,8 @@ class WeComClient:
         self.backoff = backoff
         self.duplicate_check_seconds = duplicate_check_seconds
         self.http = http or httpx.Client(base_url=api_base.rstrip("/"), timeout=timeout)
-        self.token_key = f"cadrebot:wecom:token:{corp_id}:{agent_id}"
-        self.lock_key = self.token_key + ":lock"
-        self._release = redis.register_script(_RELEASE)
-        self._memo: tuple[str, float] | None = None  # (token, monotonic time it was read from Redis)
+        self.shared_token = SharedToken(redis, f"cadrebot:wecom:token:{corp_id}:{agent_id}", self._fetch_token)
+        self.token_key = self.shared_token.key
 
     def __repr__(self) -> str:  # never show the secret
         return f"WeComClient(corp_id={self.corp_id!r}, agent_id={self.agent_id})"
@@ -150,41 +145,8 @@ class WeComClient:
 
     # -- access_token -------------------------------------------------------------------------------
     def token(self, stale: str | None = None) -> str:
-        """A valid token; `stale` is one WeCom just refused, which forces a refresh (once, shared)."""
-        cached = self._cached()
-        if cached and cached != stale:
-            return cached
-        owner = uuid.uuid4().hex
-        deadline = time.monotonic() + 10
-        while True:
-            if self.redis.set(self.lock_key, owner, nx=True, px=15_000):
-                try:
-                    cached = self._cached(fresh=True)
-                    if cached and cached != stale:
-                        return cached
-                    token, expires_in = self._fetch_token()
-                    self.redis.set(self.token_key, token, ex=max(int(expires_in) - 300, 60))
-                    self._memo = (token, time.monotonic())
-                    return token
-                finally:
-                    self._release(keys=[self.lock_key], args=[owner])
-            time.sleep(0.05)
-            cached = self._cached(fresh=True)
-            if cached and cached != stale:
-                return cached
-            if time.monotonic() > deadline:
-                raise RetryLater("another worker's token refresh did not finish", "token_lock", delay=5)
-
-    def _cached(self, fresh: bool = False) -> str | None:
-        # Read from Redis at most every MEMO_SECONDS: a token stays valid for minutes after its Redis copy
-        # expires, and one WeCom refuses is passed as `stale`, which skips the memo.
-        memo = self._memo
-        if memo and not fresh and time.monotonic() - memo[1] < MEMO_SECONDS:
-            return memo[0]
-        value = self.redis.get(self.token_key)
-        token = value.decode() if value else None
-        self._memo = (token, time.monotonic()) if token else None
-        return token
+        """A valid token; `stale` is one the platform just refused, which forces a refresh (once, shared)."""
+        return self.shared_token.get(stale)
 
     def _fetch_token(self) -> tuple[str, int]:
         data = self._request("GET", "/cgi-bin/gettoken", {"corpid": self.corp_id, "corpsecret": self._secret})
