@@ -19,12 +19,12 @@ RECORDS_NEED_A_PERSON = "这是关于个人记录的问题，请用 --as 指定�
 
 def ask_as(settings: Settings, question: str, userid: str | None, now: datetime | None = None) -> Answer:
     """What the bot would answer `userid` (or anyone, without one). Raises LookupError for an unknown account."""
-    from bot.dispatch import actor_of, find_person, policy
+    from bot.dispatch import actor_of, find_person
+    from bot.respond import context_for, policy
     from bot.store.db import get_engine, session_scope
     from bot.store.migrate import upgrade
     from handlers.ask import answer_for, knowledge_for
     from handlers.ask_records import asks_about_own_records
-    from handlers.context import Context
     from knowledge.answers import answer
 
     upgrade(settings.database_url)
@@ -49,8 +49,8 @@ def ask_as(settings: Settings, question: str, userid: str | None, now: datetime 
             kind=Kind.TEXT,
             text=question,
         )
-        ctx = Context(actor=actor_of(person, "wecom", userid), inbound=inbound, session=s, now=now, tz=tz, policy=rules)
-        return answer_for(ctx, question)
+        # the Context the dispatcher would hand the "ask" handler; answer_for keeps the sources --json prints
+        return answer_for(context_for(settings, s, actor_of(person, "wecom", userid), inbound, now), question)
 
 
 def print_answer(got: Answer, as_json: bool, out: Console) -> None:

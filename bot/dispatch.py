@@ -3,7 +3,8 @@
 One transaction: the inbound log row (unique per dedup key, so a redelivery that slipped past Redis —
 after a Redis restart, say — stops here), who is speaking, the handler's own rows, and its replies as
 outbox rows. Only after the commit are deliveries queued; if that fails, the outbox sweeper picks the
-rows up, so nothing is lost.
+rows up, so nothing is lost. What the answer is — routing, the tapped card, the handler — is
+bot/respond.py's `respond`; this module is the job around it.
 """
 
 from __future__ import annotations
@@ -12,64 +13,38 @@ import contextlib
 import hashlib
 import logging
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from redis.exceptions import RedisError
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-import handlers.registry
 from bot import metrics, outbox
 from bot.config import Settings, get_settings
 from bot.formstore import FormStore
-from bot.models import Actor, CardUpdate, Inbound, Kind, Outgoing, TextReply
+from bot.models import Actor, Inbound, Outgoing, TextReply
 from bot.queue import DELIVERY_CHUNK, enqueue_delivery, redis_client
+from bot.respond import (  # noqa: F401 - the card texts and policy() are also read from here
+    CARD_DONE,
+    CARD_GONE,
+    CARD_NOT_YOURS,
+    CARD_STALE,
+    context_for,
+    policy,
+    respond,
+)
 from bot.roles import Role
 from bot.store.db import get_engine, session_scope
-from bot.store.tables import AuditLog, CardRecord, InboundLog, Outbox, Person, PersonRole
-from cards.content import phrase
-from cards.model import Card
-from handlers.context import Context, Policy
-from handlers.forms import engine as form_engine
-from handlers.nlu import understand
-from knowledge.rules import rules_from
+from bot.store.tables import AuditLog, InboundLog, Outbox, Person, PersonRole
 
 log = logging.getLogger("cadrebot.dispatch")
-handlers.registry.load()
 
 STRANGER_REPLY = "您好，您还不在村务助手的名册中，暂时无法使用。已通知管理员为您开通，请稍候。"
 FAILURE_REPLY = "抱歉，处理您的消息时出了问题，已记录。请稍后再试，或联系管理员。"
-CARD_GONE = "这张卡片已失效，请重新发送消息办理。"
-CARD_NOT_YOURS = "这张卡片不是发给您的，无法操作。"
-CARD_DONE = "这张卡片已经处理过了。"
-CARD_STALE = "这张卡片已失效或已被新卡片代替，请在最新的卡片上操作。"
-STALE_TEXTS = {phrase("expired"), phrase("replaced")}
 
 
 def dedup_hash(inbound: Inbound) -> str:
     return hashlib.sha256(inbound.dedup_key.encode()).hexdigest()
-
-
-# Intents whose readings are decided by clear rules: no point asking "did you mean…" for these.
-NEVER_CLARIFY = {"help", "ack", "other", "cancel"}
-
-
-def route_key(ctx: Context) -> str:
-    inbound = ctx.inbound
-    if inbound.kind == Kind.TEXT or (inbound.kind == Kind.VOICE and inbound.text):
-        if form_engine.intercept(ctx):
-            return "form"
-        if ctx.understood is None:
-            ctx.understood = understand(inbound.text or "", ctx.local_now)
-        if ctx.understood.sure or ctx.understood.intent in NEVER_CLARIFY:
-            return ctx.understood.intent
-        return "clarify"
-    if inbound.kind == Kind.EVENT and inbound.event:
-        return f"event:{inbound.event.name}"
-    if inbound.kind == Kind.CARD_ACTION:
-        return "card"
-    return f"media:{inbound.kind.value}"
 
 
 # -- people -------------------------------------------------------------------------------------------
@@ -178,32 +153,14 @@ def process(session: Session, settings: Settings, inbound: Inbound, key: str) ->
         return "stranger", stranger(session, settings, inbound, entry, now)
 
     entry.person_id = person.id
-    tz = ZoneInfo(settings.timezone)
     store = form_store(settings)
     desk, before = store.load(person.id, key, now)
-    ctx = Context(
-        actor=actor_of(person, inbound.platform, inbound.sender),
-        inbound=inbound,
-        session=session,
-        now=now,
-        tz=tz,
-        forms=desk,
-        policy=policy(settings),
-    )
-    key_ = route_key(ctx)
-    if key_ == "card":
-        card_tapped(ctx)
-    elif key_ == "form":
-        ctx.intent = "form"
-    else:
-        ctx.intent = key_
-        handler = handlers.registry.handler_for(key_)
-        if handler is not None:
-            handler(ctx)
+    ctx = context_for(settings, session, actor_of(person, inbound.platform, inbound.sender), inbound, now, desk)
+    out = respond(ctx)
     entry.intent = ctx.intent
     entry.status = "processed"
     ids = outbox.write(
-        session, ctx.out, now, inbound=inbound, inbound_id=entry.id, sender=person, batch_limit=settings.broadcast_batch
+        session, out, now, inbound=inbound, inbound_id=entry.id, sender=person, batch_limit=settings.broadcast_batch
     )
     if desk.changed:
         session.flush()  # SQL problems surface before the drafts are written
@@ -213,65 +170,6 @@ def process(session: Session, settings: Settings, inbound: Inbound, key: str) ->
 
 def form_store(settings: Settings) -> FormStore:
     return FormStore(redis_client(settings.redis_url), settings.form_ttl_hours * 3600)
-
-
-def policy(settings: Settings) -> Policy:
-    return Policy(
-        withdraw_minutes=settings.withdraw_minutes,
-        attach_minutes=settings.attach_minutes,
-        event_limit_hours=settings.event_limit_hours,
-        public_url=settings.public_url,
-        link_secret=settings.link_secret.get_secret_value() if settings.link_secret else "",
-        link_hours=settings.link_hours,
-        rules=rules_from(settings.rules_file),
-        faq_file=settings.faq_file,
-    )
-
-
-def card_tapped(ctx: Context) -> None:
-    action = ctx.inbound.card_action
-    assert action is not None
-    record = ctx.session.get(CardRecord, action.task_id)
-    if record is None:
-        ctx.intent = "card:unknown"
-        ctx.reply(CARD_GONE)
-        return
-    ctx.intent = f"card:{record.flow}"
-    # a batch card (a broadcast) has many recipients: its flow checks that the tapper is one of them
-    if record.recipient != "*" and record.person_id != ctx.actor.person_id:
-        ctx.session.add(
-            AuditLog(
-                actor_person_id=ctx.actor.person_id,
-                actor=ctx.actor.name,
-                action="card.refused",
-                target=record.task_id,
-                detail={"reason": "not the card's recipient"},
-            )
-        )
-        ctx.reply(CARD_NOT_YOURS)
-        return
-    if record.state != "open" and record.recipient != "*":
-        ctx.reply(CARD_STALE if record.state == "expired" else CARD_DONE)
-        return
-    handler = handlers.registry.handler_for(f"card:{record.flow}")
-    if handler is None:
-        ctx.reply(CARD_GONE)
-        return
-    ctx.tapped = Card.model_validate(record.card).model_copy(update={"task_id": record.task_id})
-    handler(ctx)
-    used = False
-    for item in ctx.out:
-        reply = item.reply
-        if isinstance(reply, CardUpdate) and item.person_id is None and not reply.retire:
-            reply.card.task_id = record.task_id
-            used = True
-            if record.recipient == "*":
-                continue  # one person's view of a batch card changes; the card stays open for the others
-            record.card = reply.card.model_dump(mode="json")
-            if reply.card.done_text:
-                record.state = "expired" if reply.card.done_text in STALE_TEXTS else "done"
-    if action.response_code and not used and record.recipient != "*":
-        record.response_code = action.response_code  # kept to update the card later (e.g. when it goes stale)
 
 
 def stranger(session: Session, settings: Settings, inbound: Inbound, entry: InboundLog, now: datetime) -> list[int]:
