@@ -337,3 +337,24 @@ def daytime(monkeypatch: pytest.MonkeyPatch) -> datetime:
     when = datetime.now(ZoneInfo("Asia/Shanghai")).replace(hour=10, minute=0, second=0, microsecond=0).astimezone(UTC)
     monkeypatch.setattr(bot.dispatch, "clock", lambda: when)
     return when
+
+
+# -- the bot in this process (tests/inproc.py) ----------------------------------------------------------
+
+
+@pytest.fixture
+def inproc(make_settings, redis: Redis, roster: None, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """The dispatcher and delivery jobs run in the test's process: no server, no RQ worker. Has `.settings`
+    like `server`, so `rows(server, …)`-style helpers take it as they are."""
+    from inproc import WECOM_API, InProcessBot
+
+    settings = make_settings(**{**simulated(0), "WECOM_API_BASE": WECOM_API, "PUBLIC_URL": "http://cadrebot.inproc"})
+    return InProcessBot(settings, monkeypatch)
+
+
+@pytest.fixture
+def inproc_chat(inproc, factory: CallbackFactory):  # type: ignore[no-untyped-def]
+    """`chat` without the wire: the same transcript methods, over the bot in this process (WeCom)."""
+    from inproc import InProcessChat
+
+    return InProcessChat(inproc, factory)

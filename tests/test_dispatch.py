@@ -1,5 +1,6 @@
 """The dispatcher's guarantees beyond Redis: once per message even after Redis forgets, no silence when a
-handler breaks, and no reply lost when queuing the delivery fails."""
+handler breaks, and no reply lost when queuing the delivery fails; and its pure core, `respond`, which
+routes a message to its handler (a tap to its card's flow, for the card's recipient) and writes nothing."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.dispatch import handle_inbound
+from bot.models import CardAction, CardReply, CardUpdate, Inbound, Kind, TextReply
 from bot.platforms.wecom.wire import parse
+from bot.respond import CARD_NOT_YOURS, context_for, respond
 from bot.store.db import get_engine, session_scope
 from bot.store.tables import InboundLog, Outbox
 from scheduler.sweeper import sweep_outbox
@@ -36,14 +39,16 @@ def test_once_even_after_redis_lost_its_dedup_keys(server, factory, redis) -> No
 
 
 def test_a_broken_handler_is_recorded_and_the_person_hears_back(server, factory, fake, work, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    import handlers.help
+    import handlers.registry
+
+    real = handlers.registry.handler_for
+    assert real("help") is not None  # 帮助 has a handler of its own, which is what breaks here
 
     def broken(ctx):  # type: ignore[no-untyped-def]
         ctx.reply("half an answer")
         raise RuntimeError("bug in the handler")
 
-    monkeypatch.setitem(handlers.registry._HANDLERS, "help", broken)
-    assert handlers.help  # the real one is restored by monkeypatch
+    monkeypatch.setattr(handlers.registry, "handler_for", lambda key: broken if key == "help" else real(key))
     assert handle_inbound(inbound_payload(factory)) == "failed"
     work()
     texts = [e["content"] for e in fake.inbox("wangxh")]
@@ -51,6 +56,7 @@ def test_a_broken_handler_is_recorded_and_the_person_hears_back(server, factory,
     with session_scope(get_engine(server.settings.database_url)) as s:
         entry = s.scalar(select(InboundLog))
         assert entry.status == "failed" and "bug in the handler" in entry.error and entry.text == "帮助"
+        assert s.scalar(select(func.count()).select_from(Outbox)) == 1  # the apology only: the half answer rolled back
 
 
 def test_transient_database_errors_are_left_to_rq_to_retry(server, factory, monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -118,3 +124,81 @@ def test_sweeper_returns_rows_stuck_in_sending(server, factory, fake, work) -> N
     work()
     assert len(fake.inbox("wangxh")) == 1
     assert sweep_outbox(now=later + timedelta(minutes=10)) == {"requeued": 0, "unstuck": 0}
+
+
+# -- the pure core: respond(ctx), without the job around it ---------------------------------------------
+
+
+def context(db_url: str, session, user: str, inbound: Inbound):  # type: ignore[no-untyped-def]
+    from bot.config import Settings
+    from bot.dispatch import actor_of, find_person
+
+    person = find_person(session, "wecom", user)
+    assert person is not None
+    settings = Settings(database_url=db_url)
+    return context_for(
+        settings, session, actor_of(person, "wecom", user), inbound, datetime(2026, 3, 5, 2, 0, tzinfo=UTC)
+    )
+
+
+def text_from(user: str, text: str) -> Inbound:
+    when = datetime(2026, 3, 5, 2, 0, tzinfo=UTC)
+    return Inbound(
+        platform="wecom",
+        tenant="t",
+        sender=user,
+        message_id="1",
+        dedup_key="k",
+        created_at=when,
+        kind=Kind.TEXT,
+        text=text,
+    )
+
+
+def tap_from(user: str, task_id: str, key: str) -> Inbound:
+    when = datetime(2026, 3, 5, 2, 0, tzinfo=UTC)
+    action = CardAction(task_id=task_id, key=key)
+    return Inbound(
+        platform="wecom",
+        tenant="t",
+        sender=user,
+        message_id="2",
+        dedup_key="k2",
+        created_at=when,
+        kind=Kind.CARD_ACTION,
+        card_action=action,
+    )
+
+
+def test_respond_routes_a_text_to_its_handler_and_returns_the_replies(db_url: str, roster: None) -> None:
+    with session_scope(get_engine(db_url)) as s:
+        ctx = context(db_url, s, "wangxh", text_from("wangxh", "帮助"))
+        out = respond(ctx)
+        assert ctx.intent == "help" and out is ctx.out
+        [reply] = out
+        assert isinstance(reply.reply, CardReply) and reply.reply.card.flow == "help" and reply.person_id is None
+        assert s.scalar(select(func.count()).select_from(Outbox)) == 0  # nothing written: that is the job's part
+
+
+def test_respond_runs_the_tapped_cards_flow_for_its_recipient_only(db_url: str, roster: None) -> None:
+    from bot import outbox
+    from bot.dispatch import find_person
+
+    with session_scope(get_engine(db_url)) as s:
+        person = find_person(s, "wecom", "wangxh")
+        [reply] = respond(context(db_url, s, "wangxh", text_from("wangxh", "帮助")))
+        assert isinstance(reply.reply, CardReply)
+        when = datetime(2026, 3, 5, 2, 0, tzinfo=UTC)
+        outbox.write(s, [reply], when, inbound=text_from("wangxh", "帮助"), sender=person)  # the card record
+        task_id = reply.reply.card.task_id
+        assert task_id
+
+        other = context(db_url, s, "zhangwei", tap_from("zhangwei", task_id, "help:patrol"))
+        assert [o.reply for o in respond(other)] == [TextReply(text=CARD_NOT_YOURS)]
+        assert other.intent == "card:help"
+
+        mine = context(db_url, s, "wangxh", tap_from("wangxh", task_id, "help:patrol"))
+        out = respond(mine)
+        assert mine.intent == "card:help" and mine.tapped is not None and mine.tapped.task_id == task_id
+        assert isinstance(out[0].reply, TextReply) and out[0].reply.text.startswith("网格巡查：")
+        assert isinstance(out[1].reply, CardUpdate) and out[1].reply.card.task_id == task_id
