@@ -346,15 +346,27 @@ def daytime(monkeypatch: pytest.MonkeyPatch) -> datetime:
 def inproc(make_settings, redis: Redis, roster: None, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
     """The dispatcher and delivery jobs run in the test's process: no server, no RQ worker. Has `.settings`
     like `server`, so `rows(server, …)`-style helpers take it as they are."""
-    from inproc import WECOM_API, InProcessBot
+    from inproc import DINGTALK_API, WECOM_API, InProcessBot
 
-    settings = make_settings(**{**simulated(0), "WECOM_API_BASE": WECOM_API, "PUBLIC_URL": "http://cadrebot.inproc"})
+    apis = {"WECOM_API_BASE": WECOM_API, "DINGTALK_API_BASE": DINGTALK_API, "DINGTALK_OAPI_BASE": DINGTALK_API}
+    settings = make_settings(**{**simulated(0), **apis, "PUBLIC_URL": "http://cadrebot.inproc"})
     return InProcessBot(settings, monkeypatch)
 
 
 @pytest.fixture
-def inproc_chat(inproc, factory: CallbackFactory):  # type: ignore[no-untyped-def]
-    """`chat` without the wire: the same transcript methods, over the bot in this process (WeCom)."""
-    from inproc import InProcessChat
+def inproc_chat(inproc, factory: CallbackFactory, platform: str):  # type: ignore[no-untyped-def]
+    """`chat` without the wire: the same transcript methods, over the bot in this process (on `platform`)."""
+    from sqlalchemy import select
 
-    return InProcessChat(inproc, factory)
+    from bot.sim.dingtalk_callbacks import DingTalkCallbackFactory
+    from bot.store.db import get_engine, session_scope
+    from bot.store.tables import Person
+
+    from inproc import InProcessChat, InProcessPhone
+
+    if platform != "dingtalk":
+        return InProcessChat(inproc, factory)
+    with session_scope(get_engine(inproc.settings.database_url)) as s:
+        accounts = {w.lower(): d for w, d in s.execute(select(Person.wecom_userid, Person.dingtalk_userid)) if w and d}
+    phone = InProcessPhone(inproc, DingTalkCallbackFactory(DINGTALK_CLIENT_ID, DINGTALK_SECRET), accounts)
+    return InProcessChat(inproc, factory, phone)
