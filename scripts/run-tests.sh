@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# The whole suite on SQLite, then every database test again on PostgreSQL. pytest's exit code 5
-# ("no tests collected") is not a failure here; any other non-zero code is.
+# The whole suite on SQLite, then every database test again on PostgreSQL, then the date-sensitive tests
+# (marked `dated`) once more with the clock pinned to the date of the day (tests/clock.py picks one of its
+# pins by the day of the year; CADREBOT_TEST_NOW chooses another). pytest's exit code 5 ("no tests
+# collected") is not a failure here; any other non-zero code is.
 set -u
 cd "$(dirname "$0")/.."
 set -a; source var/test-services.env; set +a
@@ -21,3 +23,5 @@ if [ -n "${CADREBOT_TEST_POSTGRES_URL:-}" ]; then
 else
   echo "== PostgreSQL run skipped: no server (see above)"
 fi
+pin=${CADREBOT_TEST_NOW:-$("$py" tests/clock.py)}
+scripts/dated-tests.sh "$pin" "$@" || exit $?

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+import time_machine
 import uvicorn
 from redis import Redis
 from sqlalchemy import create_engine, text
@@ -27,6 +28,8 @@ from bot.sim.fake_wecom import FakeWeCom
 from bot.store.db import dispose_engines, normalise_url
 from bot.store.migrate import upgrade
 from bot.store.tables import Base
+
+from clock import configured_instant
 
 REDIS_URL = os.environ.get("CADREBOT_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 DATABASE = os.environ.get("CADREBOT_TEST_DATABASE", "sqlite")
@@ -49,6 +52,22 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "db_url" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.db)
+
+
+def pytest_report_header() -> str:
+    when = configured_instant()
+    return f"clock: dated tests pinned to {when.isoformat()}" if when else "clock: real time (CADREBOT_TEST_NOW unset)"
+
+
+@pytest.fixture(autouse=True)
+def _pinned_clock(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A `dated` test runs at CADREBOT_TEST_NOW (see tests/clock.py); the clock ticks on from there."""
+    when = configured_instant()
+    if when is None or request.node.get_closest_marker("dated") is None:
+        yield
+        return
+    with time_machine.travel(when, tick=True):
+        yield
 
 
 def free_port() -> int:

@@ -16,6 +16,8 @@ from knowledge.evaluate import evaluate, shipped_kb
 from knowledge.faq import FaqError, load_faq
 from knowledge.rules import rules_from
 
+pytestmark = pytest.mark.dated
+
 DATA = Path(__file__).parent / "data"
 
 

@@ -27,6 +27,8 @@ from scheduler.calendar import (
     working_day_at,
 )
 
+pytestmark = pytest.mark.dated
+
 SH = ZoneInfo("Asia/Shanghai")
 D = date.fromisoformat
 

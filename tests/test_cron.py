@@ -11,6 +11,8 @@ import pytest
 
 from scheduler.cron import SWEEP_SECONDS, TICK_SECONDS, build
 
+pytestmark = pytest.mark.dated
+
 
 @pytest.fixture
 def utc_process(monkeypatch):  # type: ignore[no-untyped-def]

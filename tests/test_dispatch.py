@@ -17,6 +17,8 @@ from bot.store.db import get_engine, session_scope
 from bot.store.tables import InboundLog, Outbox
 from scheduler.sweeper import sweep_outbox
 
+pytestmark = pytest.mark.dated
+
 
 def inbound_payload(factory, user: str = "wangxh", text: str = "帮助", msg_id: str = "1001") -> dict:  # type: ignore[no-untyped-def]
     return parse(factory.text(user, text, msg_id=msg_id, create_time=1_800_000_000).encode()).model_dump(mode="json")

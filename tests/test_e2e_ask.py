@@ -9,7 +9,7 @@ from bot.store.db import get_engine, session_scope
 from scheduler.tasks_file import DEMO_TASKS, load
 
 # every transcript here runs twice: people on WeCom, and the same people on DingTalk
-pytestmark = [pytest.mark.db, pytest.mark.parametrize("platform", ["wecom", "dingtalk"])]
+pytestmark = [pytest.mark.dated, pytest.mark.db, pytest.mark.parametrize("platform", ["wecom", "dingtalk"])]
 
 
 def test_a_plan_question(chat) -> None:  # type: ignore[no-untyped-def]

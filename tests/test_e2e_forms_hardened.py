@@ -21,6 +21,8 @@ from bot.store.tables import InboundLog, PatrolReport
 
 from transcript import Chat
 
+pytestmark = pytest.mark.dated
+
 ODD = {
     "empty": "",
     "spaces": "   \n\t ",

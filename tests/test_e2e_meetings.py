@@ -17,7 +17,7 @@ from bot.store.tables import AuditLog, LeaveRequest, Meeting, MeetingAbsence, Or
 from handlers.nlu.chinese_time import add_months
 
 # every transcript here runs twice: people on WeCom, and the same people on DingTalk
-pytestmark = pytest.mark.parametrize("platform", ["wecom", "dingtalk"])
+pytestmark = [pytest.mark.dated, pytest.mark.parametrize("platform", ["wecom", "dingtalk"])]
 
 TZ = ZoneInfo("Asia/Shanghai")
 MEMBERS = ["lixiuying", "liufang", "wangxh", "lijianhua", "liguilan", "zhangqiang", "chengang", "guoliang"]

@@ -15,7 +15,7 @@ from bot.store.tables import Attachment, AuditLog, EventPhase, GridEvent, Patrol
 
 RECEIPT = re.compile(r"XC-\d{8}-\d{3}")
 # every transcript here runs twice: people on WeCom, and the same people on DingTalk
-pytestmark = pytest.mark.parametrize("platform", ["wecom", "dingtalk"])
+pytestmark = [pytest.mark.dated, pytest.mark.parametrize("platform", ["wecom", "dingtalk"])]
 
 
 def rows(server, model: Any, *where: Any) -> list[Any]:  # type: ignore[no-untyped-def]

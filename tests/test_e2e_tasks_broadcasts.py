@@ -8,12 +8,17 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import select
 
 from bot.store.db import get_engine, session_scope
 from bot.store.tables import AuditLog, BroadcastRecipient, InterviewNotice, Org, Person, Reminder, Task, TaskUpdate
 from scheduler.jobs import fire_due, plan_all
 from scheduler.tasks_file import DEMO_TASKS, load
+
+from transcript import card_words
+
+pytestmark = pytest.mark.dated
 
 TZ = ZoneInfo("Asia/Shanghai")
 
@@ -251,10 +256,8 @@ def test_a_notice_sent_in_quiet_hours_waits_for_the_morning(chat, server, fake, 
     monkeypatch.setattr(bot.dispatch, "clock", lambda: night)
     chat.as_("sunlihua").says("通知全体网格员：明天上午9点到镇党委会议室参加培训")
     preview = chat.expect_card("发送通知给全体网格员")
-    assert (
-        "现在是休息时间，确认后将于" in preview["template_card"]["sub_title_text"]
-        and "08:00发出" in preview["template_card"]["sub_title_text"]
-    )
+    morning = night.astimezone(TZ) + timedelta(days=1)
+    assert f"现在是休息时间，确认后将于{morning.month}月{morning.day}日08:00发出" in card_words(preview)
     chat.taps(preview, "发送")
     chat.expect(text="通知已发给8人")
     assert not [e for e in fake.sent() if (e.get("template_card") or {}).get("main_title", {}).get("title") == "通知"]

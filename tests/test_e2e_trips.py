@@ -21,7 +21,7 @@ from conftest import chat_on
 
 TZ = ZoneInfo("Asia/Shanghai")
 # every transcript here runs twice: people on WeCom, and the same people on DingTalk
-pytestmark = pytest.mark.parametrize("platform", ["wecom", "dingtalk"])
+pytestmark = [pytest.mark.dated, pytest.mark.parametrize("platform", ["wecom", "dingtalk"])]
 
 
 def rows(server, model: Any, *where: Any) -> list[Any]:  # type: ignore[no-untyped-def]

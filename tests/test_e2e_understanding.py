@@ -11,7 +11,7 @@ from bot.store.db import get_engine, session_scope
 from bot.store.tables import InboundLog
 
 # every transcript here runs twice: people on WeCom, and the same people on DingTalk
-pytestmark = pytest.mark.parametrize("platform", ["wecom", "dingtalk"])
+pytestmark = [pytest.mark.dated, pytest.mark.parametrize("platform", ["wecom", "dingtalk"])]
 
 
 def test_when_unsure_the_bot_asks_which_reading_is_meant(chat, server) -> None:  # type: ignore[no-untyped-def]

@@ -3,10 +3,13 @@ WeCom API's record out."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.store.db import get_engine, session_scope
 from bot.store.tables import AuditLog, CardRecord, InboundLog, Outbox
+
+pytestmark = pytest.mark.dated
 
 
 def test_help_in_one_message_and_the_card_round_trips(chat) -> None:  # type: ignore[no-untyped-def]

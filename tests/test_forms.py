@@ -15,6 +15,8 @@ from bot.store.receipts import next_receipt
 from handlers.forms import commands
 from handlers.forms.state import MAX_OPEN, FormDesk, FormState
 
+pytestmark = pytest.mark.dated
+
 NOW = datetime(2026, 3, 5, 2, 0, tzinfo=UTC)
 
 

@@ -28,6 +28,8 @@ from handlers.patrol.ledger import HEADERS, build_ledger, ledger_bytes, ledger_l
 
 from conftest import LiveServer, free_port
 
+pytestmark = pytest.mark.dated
+
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 4, 1, 2, 0, tzinfo=UTC)  # 2026-04-01 10:00 in Shanghai
 LINK_SECRET = "ledger-link-secret-for-tests"

@@ -33,6 +33,8 @@ from knowledge.rules import Rules, Subsidy, load_rules
 
 from conftest import LiveServer, free_port
 
+pytestmark = pytest.mark.dated
+
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 4, 1, 2, 0, tzinfo=UTC)  # 2026-04-01 10:00 in Shanghai
 LINK_SECRET = "ledger-link-secret-for-tests"

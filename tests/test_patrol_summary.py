@@ -9,6 +9,7 @@ from io import BytesIO
 from zoneinfo import ZoneInfo
 
 import httpx
+import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
@@ -16,6 +17,8 @@ from bot.store.db import get_engine, session_scope
 from bot.store.tables import GridEvent, Org, PatrolReport, Person
 
 from conftest import chat_on
+
+pytestmark = pytest.mark.dated
 
 TZ = ZoneInfo("Asia/Shanghai")
 

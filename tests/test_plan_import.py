@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
@@ -23,6 +24,8 @@ from knowledge.rules import load_rules
 from scheduler.plan_tasks import import_plan
 from scheduler.reminders import Clock
 from scheduler.reminders import plan as plan_reminders
+
+pytestmark = pytest.mark.dated
 
 TZ = ZoneInfo("Asia/Shanghai")
 SHIPPED_TEXT = SHIPPED_PLAN.read_text(encoding="utf-8")

@@ -15,6 +15,8 @@ from bot.store.tables import InterviewNotice, Meeting, Org, Outbox, Person, Remi
 from knowledge.rules import load_rules
 from scheduler.reminders import Clock, due_ids, fire_one, plan
 
+pytestmark = pytest.mark.dated
+
 TZ = ZoneInfo("Asia/Shanghai")
 RULES = load_rules()
 TASK_RULES = RULES.model_copy(

@@ -182,3 +182,24 @@ class Chat:
     def expect_nothing(self) -> None:
         got = self.new()
         assert not got, f"{self.user} was not supposed to get anything; got {got}"
+
+
+def card_words(entry: dict[str, Any]) -> str:
+    """Every word a card shows, wherever its layout puts them (title, description, sub-title, rows, buttons):
+    tests assert what a person reads, not which field of the card carries it."""
+    card = entry.get("template_card") or entry.get("card") or entry
+    words: list[str] = []
+
+    def walk(value: object, key: str = "") -> None:
+        if isinstance(value, str):
+            if key not in {"task_id", "key", "url", "type", "card_type", "id", "question_key", "response_code"}:
+                words.append(value)
+        elif isinstance(value, dict):
+            for k, v in value.items():
+                walk(v, k)
+        elif isinstance(value, list):
+            for v in value:
+                walk(v, key)
+
+    walk(card)
+    return "\n".join(words)
