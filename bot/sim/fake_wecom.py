@@ -76,7 +76,7 @@ class FakeWeCom:
                 users = {u.lower() for u in s.scalars(select(Person.wecom_userid).where(Person.active.is_(True))) if u}
             self._users = (time.monotonic(), users)
         if left is None:
-            left = {u.decode() for u in self.redis.smembers(f"{PREFIX}:left")}
+            left = {u.decode() if isinstance(u, bytes) else u for u in self.redis.smembers(f"{PREFIX}:left")}
         return users - left
 
     def leave(self, user: str) -> None:
