@@ -461,9 +461,15 @@ async def _faulted(fake: FakeDingTalk, api: str, old: bool = False) -> JSONRespo
     return None
 
 
-def build_router(settings: Settings) -> APIRouter:
+class FakeDingTalkRouter(APIRouter):
+    """The fake's routes, carrying the fake itself for the chat page to share."""
+
+    fake: FakeDingTalk
+
+
+def build_router(settings: Settings) -> FakeDingTalkRouter:
     fake = FakeDingTalk(settings)
-    router = APIRouter(prefix="/sim/dingtalk")
+    router = FakeDingTalkRouter(prefix="/sim/dingtalk")
 
     async def body_of(request: Request) -> dict[str, Any] | None:
         try:
@@ -563,5 +569,5 @@ def build_router(settings: Settings) -> APIRouter:
         await run_in_threadpool(fake.reset)
         return JSONResponse({"ok": True})
 
-    router.fake = fake  # type: ignore[attr-defined]
+    router.fake = fake
     return router

@@ -386,9 +386,15 @@ async def _faulted(spec: dict[str, Any] | None) -> JSONResponse | None:
     return None
 
 
-def build_router(settings: Settings) -> APIRouter:
+class FakeWeComRouter(APIRouter):
+    """The fake's routes, carrying the fake itself for the chat page to share."""
+
+    fake: FakeWeCom
+
+
+def build_router(settings: Settings) -> FakeWeComRouter:
     fake = FakeWeCom(settings)
-    router = APIRouter(prefix="/sim/wecom")
+    router = FakeWeComRouter(prefix="/sim/wecom")
 
     @router.get("/cgi-bin/gettoken")
     async def gettoken(corpid: str | None = None, corpsecret: str | None = None) -> JSONResponse:
@@ -467,5 +473,5 @@ def build_router(settings: Settings) -> APIRouter:
         await run_in_threadpool(fake.reset)
         return JSONResponse({"ok": True})
 
-    router.fake = fake  # type: ignore[attr-defined]
+    router.fake = fake
     return router
