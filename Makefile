@@ -30,11 +30,13 @@ run: install
 
 lint: dev
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 ## make test: lint, then the whole suite on SQLite and the database tests again on PostgreSQL.
 test: dev
 	@scripts/ensure-services.sh
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	@scripts/run-tests.sh
 
 ## make bench: every benchmark in turn, each printing its result last (about 5 minutes on 2 cores).
@@ -47,4 +49,4 @@ bench: dev
 	$(BIN)/python bench/nlu.py
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .ruff_cache
+	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache

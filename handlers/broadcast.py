@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -134,12 +135,12 @@ def notice_card(broadcast: Broadcast, sender: str, *, again: bool = False) -> Ca
     return CardReply(card=card)
 
 
-def send(ctx: Context, data: dict[str, object]) -> Broadcast:
+def send(ctx: Context, data: dict[str, Any]) -> Broadcast:
     from scheduler.reminders import plan_summaries
 
-    scope = ctx.session.get(Org, int(data["scope"]))  # type: ignore[arg-type]
+    scope = ctx.session.get(Org, int(data["scope"]))
     assert scope is not None
-    people_ids = [int(p) for p in data["people"]]  # type: ignore[attr-defined]
+    people_ids = [int(p) for p in data["people"]]
     broadcast = Broadcast(
         sender_id=ctx.actor.person_id,
         scope_org_id=scope.id,
@@ -266,10 +267,10 @@ def tapped(ctx: Context) -> None:
             ctx.update_card(card.finished(phrase("cancelled")))
             ctx.reply("好的，通知没有发出。")
             return
-        broadcast = send(ctx, card.data)
-        ctx.update_card(card.finished(phrase("sent_to", count=len(broadcast.recipients))))
+        sent = send(ctx, card.data)
+        ctx.update_card(card.finished(phrase("sent_to", count=len(sent.recipients))))
         ctx.reply(
-            f"通知已发给{len(broadcast.recipients)}人。1小时后和明天会把送达、确认情况发给您；随时可发「通知情况」查看。"
+            f"通知已发给{len(sent.recipients)}人。1小时后和明天会把送达、确认情况发给您；随时可发「通知情况」查看。"
         )
         return
     broadcast = ctx.session.get(Broadcast, int(card.data.get("broadcast", 0)))

@@ -151,8 +151,9 @@ def parse_plan(text: str, year: int | None = None) -> Plan:
         if m := PART_RE.match(line):
             rest = m.group("rest").strip()
             kind = "goal" if GOAL_RE.search(rest) else "part"
-            state = _Open(part=Section(kind=kind, title=rest, text="", number=m.group("n")))
-            plan.sections.append(state.part)
+            part = Section(kind=kind, title=rest, text="", number=m.group("n"))
+            state = _Open(part=part)
+            plan.sections.append(part)
             continue
         if (m := ITEM_RE.match(line)) and state.part is not None:
             _item(plan, state, m)

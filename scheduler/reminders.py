@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, selectinload
 from bot import outbox
 from bot.models import CardReply, Outgoing, TextReply
 from bot.roles import OrgKind
+from bot.store.db import rows_changed
 from bot.store.tables import Broadcast, InterviewNotice, Meeting, Org, Reminder, Task
 from cards.model import Card
 from handlers.meetings import branch as br
@@ -177,11 +178,12 @@ def fire_one(
     if in_quiet_hours(clock.now, clock.tz, *quiet):
         reminder.due_at = next_allowed(clock.now, clock.tz, *quiet)
         return []
-    claimed = session.execute(
+    claimed = rows_changed(
+        session,
         update(Reminder)
         .where(Reminder.id == reminder_id, Reminder.status == "scheduled")
-        .values(status="sent", fired_at=clock.now)
-    ).rowcount
+        .values(status="sent", fired_at=clock.now),
+    )
     if not claimed:
         return []
     session.refresh(reminder)

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -157,7 +158,7 @@ def show_when(value: str) -> str:
     return f"{t.month}月{t.day}日 {t:%H:%M}"
 
 
-def parse_text(limit: int):  # type: ignore[no-untyped-def]
+def parse_text(limit: int) -> Callable[[str, Context], str | None]:
     def parse(text: str, _ctx: Context) -> str | None:
         text = text.strip()
         if len(text) > limit:
