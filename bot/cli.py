@@ -10,7 +10,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from bot.config import SettingsError, get_settings
+from bot.config import SettingsError
+from bot.startup import checked_settings
 
 app = typer.Typer(
     help="村务助手 cadrebot: a WeCom/DingTalk assistant for village-level organisations.",
@@ -38,7 +39,7 @@ err = Console(stderr=True)
 
 def settings_or_exit():  # type: ignore[no-untyped-def]
     try:
-        return get_settings()
+        return checked_settings()
     except SettingsError as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from None

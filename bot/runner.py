@@ -21,6 +21,7 @@ from pathlib import Path
 from rich.console import Console
 
 from bot.config import ENV_PREFIX, SettingsError, load_settings
+from bot.startup import load_checked_settings
 
 console = Console(stderr=True)
 VAR = Path("var")
@@ -150,7 +151,7 @@ def wait_healthy(url: str, children: list[tuple[str, subprocess.Popen[bytes]]], 
 def run_all(*, demo: bool, sim: bool | None, host: str | None, port: int | None, workers: int | None) -> int:
     env = dict(os.environ)
     try:
-        settings = load_settings()
+        settings = load_checked_settings()
     except SettingsError as exc:
         console.print(f"[red]{exc}[/red]")
         return 2
