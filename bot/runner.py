@@ -210,7 +210,7 @@ def run_all(*, demo: bool, sim: bool | None, host: str | None, port: int | None,
         with session_scope(get_engine(settings.database_url)) as s:
             report = import_roster(s, DEMO_ROSTER, actor="demo")
         console.print(f"Demo roster: {report.created} added, {report.updated} updated, {report.unchanged} unchanged.")
-        from scheduler.tasks_file import DEMO_TASKS, load
+        from knowledge.plan.tasks_file import DEMO_TASKS, load
 
         with session_scope(get_engine(settings.database_url)) as s:
             loaded = load(s, DEMO_TASKS, actor="demo")

@@ -16,7 +16,7 @@ from datetime import date
 import cn2an
 
 from knowledge.kb import Doc, KnowledgeBase
-from knowledge.plan_model import Section
+from knowledge.plan.model import Section
 from knowledge.quorum import meets, needed_for
 from knowledge.rules import Rules
 

@@ -39,8 +39,8 @@ def plan_import(
     from bot.store.db import get_engine, session_scope
     from bot.store.migrate import upgrade
     from bot.store.tables import Person
-    from knowledge.plan_parser import SUPPORTED, PlanFileError, parse_plan, read_document
-    from scheduler.plan_tasks import import_plan
+    from knowledge.plan.parser import SUPPORTED, PlanFileError, parse_plan, read_document
+    from knowledge.plan.tasks import import_plan
 
     if not file.is_file():
         err.print(f"找不到文件 {file}", markup=False, highlight=False)
@@ -129,7 +129,7 @@ def plan_show() -> None:
 
     from bot.store.db import get_engine, session_scope
     from bot.store.migrate import upgrade
-    from knowledge.plan_store import active_record, load_plan, shipped_plan
+    from knowledge.plan.store import active_record, load_plan, shipped_plan
 
     settings = settings_or_exit()
     upgrade(settings.database_url)

@@ -22,7 +22,7 @@ def tasks_load(
     reminders are planned by the scheduler within a minute."""
     from bot.store.db import get_engine, session_scope
     from bot.store.migrate import upgrade
-    from scheduler.tasks_file import DEMO_TASKS, TasksFileError, load
+    from knowledge.plan.tasks_file import DEMO_TASKS, TasksFileError, load
 
     if (file is None) == (not demo):
         err.print("请给出任务文件，或使用 --demo 导入示例任务 (give FILE or --demo)")
