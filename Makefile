@@ -28,15 +28,16 @@ dev: $(VENV)/.installed-dev
 run: install
 	$(BIN)/cadrebot run --demo
 
+## make lint: the static checks — ruff, its formatting, mypy and the import layers (pyproject [tool.importlinter]).
 lint: dev
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
-## make test: lint, then the whole suite on SQLite and the database tests again on PostgreSQL.
-test: dev
+## make test: make lint, then the whole suite on SQLite and the database tests again on PostgreSQL.
+test: lint
 	@scripts/ensure-services.sh
-	$(BIN)/ruff check .
-	$(BIN)/mypy
 	@scripts/run-tests.sh
 
 ## make bench: every benchmark in turn, each printing its result last (about 5 minutes on 2 cores).

@@ -21,6 +21,7 @@ from pathlib import Path
 from rich.console import Console
 
 from bot.config import ENV_PREFIX, SettingsError, load_settings
+from bot.startup import load_checked_settings
 
 console = Console(stderr=True)
 VAR = Path("var")
@@ -150,7 +151,7 @@ def wait_healthy(url: str, children: list[tuple[str, subprocess.Popen[bytes]]], 
 def run_all(*, demo: bool, sim: bool | None, host: str | None, port: int | None, workers: int | None) -> int:
     env = dict(os.environ)
     try:
-        settings = load_settings()
+        settings = load_checked_settings()
     except SettingsError as exc:
         console.print(f"[red]{exc}[/red]")
         return 2
@@ -209,7 +210,7 @@ def run_all(*, demo: bool, sim: bool | None, host: str | None, port: int | None,
         with session_scope(get_engine(settings.database_url)) as s:
             report = import_roster(s, DEMO_ROSTER, actor="demo")
         console.print(f"Demo roster: {report.created} added, {report.updated} updated, {report.unchanged} unchanged.")
-        from scheduler.tasks_file import DEMO_TASKS, load
+        from knowledge.plan.tasks_file import DEMO_TASKS, load
 
         with session_scope(get_engine(settings.database_url)) as s:
             loaded = load(s, DEMO_TASKS, actor="demo")

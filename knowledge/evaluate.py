@@ -66,7 +66,7 @@ def evaluate(rows: list[dict[str, object]], kb: KnowledgeBase, misses: list[str]
 
 @lru_cache(maxsize=4)
 def shipped_kb(mode: str = "both") -> KnowledgeBase:
-    from knowledge.plan_store import shipped_plan
+    from knowledge.plan.store import shipped_plan
 
     return KnowledgeBase(shipped_plan(), load_faq(), rules_from(None), mode)
 

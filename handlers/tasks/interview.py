@@ -21,7 +21,7 @@ from handlers.nlu.chinese_time import extract
 from handlers.nlu.normalize import normalize
 from handlers.registry import handles
 from handlers.tasks.people import nearest_supervisors
-from scheduler.calendar import add_workdays
+from knowledge.calendar import add_workdays
 
 FLOW = "interview"
 

@@ -47,7 +47,9 @@ def my_tasks(ctx: Context) -> list[Task]:
     return list(
         ctx.session.scalars(
             select(Task)
-            .where(Task.org_id.in_(ids), Task.status.notin_(("done", "archived")))  # archived: see plan_tasks
+            .where(
+                Task.org_id.in_(ids), Task.status.notin_(("done", "archived"))
+            )  # archived: see knowledge/plan/tasks.py
             .order_by(Task.deadline, Task.id)
         )
     )

@@ -27,10 +27,10 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from knowledge import plan_deadlines as dl
-from knowledge.plan_levels import level_of
-from knowledge.plan_model import Deadline, Plan, Section
-from knowledge.plan_targets import find_targets
+from knowledge.plan import deadlines as dl
+from knowledge.plan.levels import level_of
+from knowledge.plan.model import Deadline, Plan, Section
+from knowledge.plan.targets import find_targets
 
 SUPPORTED = (".txt", ".md", ".markdown", ".docx")
 
