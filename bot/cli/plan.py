@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from bot.cli.common import err, out, settings_or_exit
+
+if TYPE_CHECKING:
+    from knowledge.plan.model import Plan
 
 app = typer.Typer(
     help="The work plan (工作方案) as data: import a plan document as tasks with deadlines; show the current plan.",
@@ -146,7 +149,7 @@ def plan_show() -> None:
     _print_plan(plan)
 
 
-def _print_plan(plan) -> None:  # type: ignore[no-untyped-def]
+def _print_plan(plan: Plan) -> None:
     """The review table: each task's code, title, deadlines with their labels, targets and level; then counts."""
     table = Table(title=f"{plan.title}（{plan.year or '年份不明'}年）")
     for column in ("编号", "任务", "完成时限", "指标", "层级"):

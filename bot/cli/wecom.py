@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from bot.cli.common import err, print_plain
+
+if TYPE_CHECKING:
+    from bot.platforms.wecom.crypto import WXBizMsgCrypt
 
 app = typer.Typer(help="Operator tools for WeCom callbacks captured from a log or a proxy.", no_args_is_help=True)
 
@@ -19,7 +22,7 @@ Nonce = Annotated[str, typer.Option("--nonce", help="The nonce query parameter."
 Signature = Annotated[str, typer.Option("--signature", help="The msg_signature query parameter.")]
 
 
-def _crypto_or_exit(token: str, aes_key: str, corp_id: str):  # type: ignore[no-untyped-def]
+def _crypto_or_exit(token: str, aes_key: str, corp_id: str) -> WXBizMsgCrypt:
     from bot.platforms.wecom.crypto import WeComCryptoError, WXBizMsgCrypt
 
     try:
