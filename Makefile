@@ -6,19 +6,20 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
 	&& echo $$p && break; done)
 
-.PHONY: run test lint bench install dev clean
+.PHONY: run test lint bench install dev lock clean
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "cadrebot needs Python 3.11 or newer on PATH"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e .
+# every dependency pinned by constraints.txt (`make lock` refreshes it); a new lock re-installs
+$(VENV)/.installed: pyproject.toml constraints.txt | $(BIN)/python
+	$(BIN)/pip install -q -c constraints.txt -e .
 	@touch $@
 
-$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e '.[dev]'
+$(VENV)/.installed-dev: pyproject.toml constraints.txt | $(BIN)/python
+	$(BIN)/pip install -q -c constraints.txt -e '.[dev]'
 	@touch $@ $(VENV)/.installed
 
 install: $(VENV)/.installed
@@ -48,6 +49,18 @@ bench: dev
 	$(BIN)/python bench/fanout.py --messages 2000 --workers 1
 	$(BIN)/python bench/ask.py
 	$(BIN)/python bench/nlu.py
+
+## make lock: resolve every dependency (runtime and dev) afresh in a new venv and pin the result in constraints.txt.
+LOCK_VENV := var/lock-venv
+lock:
+	@test -n "$(PYTHON)" || { echo "cadrebot needs Python 3.11 or newer on PATH"; exit 1; }
+	rm -rf $(LOCK_VENV) && $(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/python -m pip install -q --upgrade pip
+	$(LOCK_VENV)/bin/pip install -q -e '.[dev]'
+	{ echo "# Every dependency of cadrebot (runtime and dev) at the versions last resolved together. Refresh: make lock"; \
+	  $(LOCK_VENV)/bin/pip freeze --exclude-editable; } > constraints.txt.new
+	mv constraints.txt.new constraints.txt
+	rm -rf $(LOCK_VENV)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache
