@@ -44,9 +44,9 @@ def through_handler(questions: list[str], rounds: int) -> tuple[float, float, in
     from bot.store.roster import DEMO_ROSTER, import_roster
     from handlers.ask import answer_for
     from handlers.context import Context
-    from knowledge.plan_parser import parse_plan
-    from knowledge.plan_store import SHIPPED_PLAN
-    from scheduler.plan_tasks import import_plan
+    from knowledge.plan.parser import parse_plan
+    from knowledge.plan.store import SHIPPED_PLAN
+    from knowledge.plan.tasks import import_plan
 
     url = f"sqlite:///{tempfile.mkdtemp(prefix='cadrebot-ask-')}/ask.db"
     upgrade(url)

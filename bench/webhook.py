@@ -122,13 +122,13 @@ def main() -> None:
         print(r.line())
     print(f"\njobs queued by the full path: {queued} of {expected} callbacks (each a distinct message)")
     redis.flushdb()
-    full, bare = results["full"], results["bare"]
-    ratio = full.rps / bare.rps if bare.rps else 0
+    full_path, bare_path = results["full"], results["bare"]
+    ratio = full_path.rps / bare_path.rps if bare_path.rps else 0
     print(
-        f"webhook: full={full.rps:.0f} rps bare={bare.rps:.0f} rps ratio={ratio:.2f} "
+        f"webhook: full={full_path.rps:.0f} rps bare={bare_path.rps:.0f} rps ratio={ratio:.2f} "
         f"p99_ms={results['full_rate'].pct(99):.1f}"
     )
-    if queued != expected or full.errors or results["full_rate"].errors:
+    if queued != expected or full_path.errors or results["full_rate"].errors:
         sys.exit(1)
 
 

@@ -67,7 +67,8 @@ def health(settings: Settings) -> dict[str, str]:
 def app_from_env() -> FastAPI:
     """uvicorn factory entry point (cadrebot serve)."""
     from bot.logs import setup_logging
+    from bot.startup import checked_settings
 
-    settings = get_settings()
+    settings = checked_settings()
     setup_logging(settings.log_level, settings.log_format)
     return create_app(settings)

@@ -1,7 +1,9 @@
 """Settings from the environment (prefix CADREBOT_) and an optional .env file.
 
 Secrets are SecretStr so they never appear in a repr or a log line. A bad value stops start-up with a
-message that names the variable, e.g. "CADREBOT_WECOM_AES_KEY: must be 43 characters …".
+message that names the variable, e.g. "CADREBOT_WECOM_AES_KEY: must be 43 characters …". The files the
+settings name (rules, FAQ) are read by the features that own them; bot/startup.py checks them at start-up,
+so this kernel module imports nothing above it.
 """
 
 from __future__ import annotations
@@ -10,8 +12,7 @@ import base64
 import binascii
 import re
 from functools import lru_cache
-from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
@@ -225,30 +226,6 @@ class Settings(BaseSettings):
             self.dingtalk_owner_key = self.dingtalk_client_id
         return self
 
-    @field_validator("rules_file")
-    @classmethod
-    def _rules_file(cls, v: str | None) -> str | None:
-        if v:
-            from knowledge.rules import RulesError, load_rules
-
-            try:
-                load_rules(Path(v))
-            except RulesError as exc:  # several lines: indent them under the variable's name
-                raise ValueError(str(exc).replace("\n", "\n    ")) from None
-        return v
-
-    @field_validator("faq_file")
-    @classmethod
-    def _faq_file(cls, v: str | None) -> str | None:
-        if v:
-            from knowledge.faq import FaqError, load_faq
-
-            try:
-                load_faq(Path(v))
-            except FaqError as exc:
-                raise ValueError(str(exc)) from None
-        return v
-
     @field_validator("timezone")
     @classmethod
     def _tz(cls, v: str) -> str:
@@ -282,19 +259,23 @@ class Settings(BaseSettings):
         return bool(self.dingtalk_token and self.dingtalk_aes_key and self.dingtalk_owner_key)
 
 
-def _explain(exc: ValidationError) -> str:
+def explain(problems: list[tuple[str, str]]) -> str:
+    """(field, what is wrong) pairs → the message start-up stops with, one variable a line."""
     lines = ["配置有误 (bad configuration):"]
-    for err in exc.errors():
-        field = str(err["loc"][0]) if err["loc"] else "?"
-        msg = err["msg"].removeprefix("Value error, ")
-        lines.append(f"  {ENV_PREFIX}{field.upper()}: {msg}")
+    lines += [f"  {ENV_PREFIX}{field.upper()}: {msg}" for field, msg in problems]
     return "\n".join(lines)
 
 
-def load_settings(**overrides: object) -> Settings:
+def _explain(exc: ValidationError) -> str:
+    return explain(
+        [(str(err["loc"][0]) if err["loc"] else "?", err["msg"].removeprefix("Value error, ")) for err in exc.errors()]
+    )
+
+
+def load_settings(**overrides: Any) -> Settings:
     """Read the settings; raise SettingsError naming every bad variable."""
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        return Settings(**overrides)  # validated here, so any value may come in
     except ValidationError as exc:
         raise SettingsError(_explain(exc)) from None
 

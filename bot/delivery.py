@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from pydantic import TypeAdapter
-from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import Table, bindparam, or_, select, update
 
 from bot import metrics
 from bot.config import Settings, get_settings
@@ -234,8 +234,9 @@ def _record(settings: Settings, rows: list[Claimed], outcomes: dict[int, Outcome
             s.execute(update(Outbox), delivered)
         if codes:
             cards = CardRecord.__table__
+            assert isinstance(cards, Table)  # a mapped class's table is typed as any FromClause
             s.execute(
-                cards.update().where(cards.c.task_id == bindparam("card_task")).values(response_code=bindparam("code")),
+                update(cards).where(cards.c.task_id == bindparam("card_task")).values(response_code=bindparam("code")),
                 codes,
             )
     for delay, ids in later.items():

@@ -116,7 +116,7 @@ def queue_deliveries(settings: Settings, outbox_ids: list[int]) -> None:
         rows = s.execute(
             select(Outbox.id, Outbox.not_before).where(Outbox.id.in_(outbox_ids), Outbox.not_before.is_not(None))
         )
-        held = {outbox_id: when for outbox_id, when in rows}
+        held = {outbox_id: when for outbox_id, when in rows if when is not None}  # restates is_not(None) for mypy
     now = datetime.now(UTC)
     ready = [i for i in outbox_ids if i not in held or held[i] <= now]
     for start in range(0, len(ready), DELIVERY_CHUNK):  # several jobs: several workers share a big fan-out

@@ -10,6 +10,8 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, generate_la
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from bot.config import Settings
+
 log = logging.getLogger("cadrebot.metrics")
 
 CALLBACKS = Counter("cadrebot_callbacks_total", "Platform callbacks by outcome", ["platform", "result"])
@@ -24,7 +26,7 @@ DELIVERIES = Counter("cadrebot_deliveries_total", "Outbox delivery attempts by o
 
 
 class SystemCollector(Collector):
-    def __init__(self, settings) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, settings: Settings) -> None:
         self.settings = settings
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
@@ -56,7 +58,7 @@ class SystemCollector(Collector):
         yield outbox
 
 
-def render(settings) -> bytes:  # type: ignore[no-untyped-def]
+def render(settings: Settings) -> bytes:
     from prometheus_client import REGISTRY
 
     system = CollectorRegistry()

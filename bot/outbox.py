@@ -50,14 +50,17 @@ def retire(session: Session, update: CardUpdate) -> tuple[tuple[str, str, int | 
     return (record.platform, record.recipient, record.person_id), CardUpdate(card=card, response_code=code)
 
 
-def _card(session: Session, reply: CardReply, platform: str, person_id: int | None, user: str, now: datetime):  # type: ignore[no-untyped-def]
+def _card(
+    session: Session, reply: CardReply, platform: str, person_id: int | None, user: str, now: datetime
+) -> tuple[CardReply, str]:
     card: Card = reply.card
-    if not card.task_id:
-        card = card.model_copy(update={"task_id": new_task_id(card.flow, now)})
+    task_id = card.task_id or new_task_id(card.flow, now)
+    if task_id != card.task_id:
+        card = card.model_copy(update={"task_id": task_id})
         reply = CardReply(card=card)
     session.add(
         CardRecord(
-            task_id=card.task_id,
+            task_id=task_id,
             platform=platform,
             flow=card.flow,
             person_id=person_id,
@@ -66,7 +69,7 @@ def _card(session: Session, reply: CardReply, platform: str, person_id: int | No
             state="open",
         )
     )
-    return reply, card.task_id
+    return reply, task_id
 
 
 def write(

@@ -98,9 +98,9 @@ def inbound_job_id(inbound: Inbound) -> str:
     return "in-" + hashlib.sha256(inbound.dedup_key.encode()).hexdigest()[:40]
 
 
-def _unique_job_args(job: Job) -> list[object]:
+def _unique_job_args(job: Job) -> list[bytes | str | int]:
     """RQ's own job hash (Job.to_dict), as the field/value list its unique-enqueue script takes."""
-    args: list[object] = [job.id, "R", job.ttl if job.ttl is not None else -1]
+    args: list[bytes | str | int] = [job.id, "R", job.ttl if job.ttl is not None else -1]
     for key, value in job.to_dict().items():
         if value is not None:
             args += [key, value if isinstance(value, bytes | str) else str(value)]

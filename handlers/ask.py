@@ -75,7 +75,7 @@ def answer_for(ctx: Context, text: str) -> Answer:
 
 
 def knowledge_for(session: Session, policy: Policy) -> KnowledgeBase:
-    from knowledge.plan_store import current_plan, current_plan_key
+    from knowledge.plan.store import current_plan, current_plan_key
 
     faq = load_faq(Path(policy.faq_file)) if policy.faq_file else load_faq()
     return knowledge_base(current_plan_key(session), lambda: current_plan(session), faq, policy.rules)

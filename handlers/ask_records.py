@@ -12,9 +12,9 @@ from bot.store.tables import Meeting, Task, Trip
 from handlers.context import Context
 from handlers.meetings import branch as br
 from handlers.meetings.cadence import bounds
-from handlers.nlu.chinese_time import add_months, month_last
 from handlers.tasks.progress import STATUS_LABELS, my_tasks
 from knowledge.answers import Answer, Source
+from knowledge.calendar import add_months, month_last
 
 OWN = r"(?:我们?|本人|咱(?:们)?|本)"
 TRIPS = re.compile(

@@ -9,7 +9,8 @@ A notice about a meeting sent to party members becomes a 参会通知 instead (h
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from bot.models import CardReply, Outgoing
 from bot.roles import OrgKind, Role
+from bot.store.reminders import add_reminder
 from bot.store.tables import Broadcast, BroadcastRecipient, Org, Outbox, Person, PersonRole
 from cards.content import card as build_card
 from cards.content import phrase
@@ -24,7 +26,7 @@ from handlers.context import Context
 from handlers.describe import summary
 from handlers.orgs import scope_of
 from handlers.registry import handles
-from scheduler.calendar import in_quiet_hours, next_allowed
+from knowledge.calendar import in_quiet_hours, next_allowed
 
 FLOW = "broadcast"
 REMIND = re.compile(r"^(?:请|帮我)?(?:再)?提醒(?:一下|下)?(?:未确认|没确认|没有确认|未回复|没回复)")
@@ -134,12 +136,10 @@ def notice_card(broadcast: Broadcast, sender: str, *, again: bool = False) -> Ca
     return CardReply(card=card)
 
 
-def send(ctx: Context, data: dict[str, object]) -> Broadcast:
-    from scheduler.reminders import plan_summaries
-
-    scope = ctx.session.get(Org, int(data["scope"]))  # type: ignore[arg-type]
+def send(ctx: Context, data: dict[str, Any]) -> Broadcast:
+    scope = ctx.session.get(Org, int(data["scope"]))
     assert scope is not None
-    people_ids = [int(p) for p in data["people"]]  # type: ignore[attr-defined]
+    people_ids = [int(p) for p in data["people"]]
     broadcast = Broadcast(
         sender_id=ctx.actor.person_id,
         scope_org_id=scope.id,
@@ -164,6 +164,19 @@ def send(ctx: Context, data: dict[str, object]) -> Broadcast:
     )
     plan_summaries(ctx.session, broadcast, when)
     return broadcast
+
+
+def plan_summaries(session: Session, broadcast: Broadcast, sent_at: datetime) -> None:
+    """The sender hears how it went an hour and a day after sending (the scheduler fires these)."""
+    for label, delay in (("1h", timedelta(hours=1)), ("1d", timedelta(days=1))):
+        add_reminder(
+            session,
+            key=f"broadcast:{broadcast.id}:{label}",
+            kind="summary",
+            step=label,
+            broadcast_id=broadcast.id,
+            due_at=sent_at + delay,
+        )
 
 
 def latest(session: Session, sender_id: int) -> Broadcast | None:
@@ -266,10 +279,10 @@ def tapped(ctx: Context) -> None:
             ctx.update_card(card.finished(phrase("cancelled")))
             ctx.reply("好的，通知没有发出。")
             return
-        broadcast = send(ctx, card.data)
-        ctx.update_card(card.finished(phrase("sent_to", count=len(broadcast.recipients))))
+        sent = send(ctx, card.data)
+        ctx.update_card(card.finished(phrase("sent_to", count=len(sent.recipients))))
         ctx.reply(
-            f"通知已发给{len(broadcast.recipients)}人。1小时后和明天会把送达、确认情况发给您；随时可发「通知情况」查看。"
+            f"通知已发给{len(sent.recipients)}人。1小时后和明天会把送达、确认情况发给您；随时可发「通知情况」查看。"
         )
         return
     broadcast = ctx.session.get(Broadcast, int(card.data.get("broadcast", 0)))

@@ -64,3 +64,14 @@ def scope_of(session: Session, org_id: int, roles: list[str]) -> Org | None:
 
 def within(org_path: str, scope_path: str) -> bool:
     return org_path == scope_path or org_path.startswith(scope_path + "/")
+
+
+def find_org(session: Session, wanted: str) -> list[Org]:
+    """The org a path names: [it] on an exact path, else every org whose path ends with it (石桥镇/李家村 is enough
+    when only one org ends so) — one is the answer, several mean the path must be written out, none: unknown."""
+    wanted = wanted.strip().strip("/")
+    exact = session.scalar(select(Org).where(Org.path == wanted))
+    if exact is not None:
+        return [exact]
+    tails = session.scalars(select(Org).where(Org.path.endswith("/" + wanted, autoescape=True)))
+    return sorted(tails, key=lambda o: o.path)

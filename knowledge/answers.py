@@ -16,7 +16,8 @@ from datetime import date
 import cn2an
 
 from knowledge.kb import Doc, KnowledgeBase
-from knowledge.plan_model import Section
+from knowledge.plan.model import Section
+from knowledge.quorum import meets, needed_for
 from knowledge.rules import Rules
 
 # Trusted when the best document matched this share of the question's information (idf-weighted) …
@@ -176,8 +177,6 @@ def quorum_answer(question: str, rules: Rules) -> Answer | None:
     m = COUNTS.search(question)
     if not m:
         return None
-    from handlers.meetings.quorum import meets, needed_for
-
     expected, present = int(m.group(1)), int(m.group(2))
     election = "选举" in question
     committee = "支委" in question or "委员会" in question

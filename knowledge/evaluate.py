@@ -54,7 +54,7 @@ def evaluate(rows: list[dict[str, object]], kb: KnowledgeBase, misses: list[str]
             ok = not got.confident
             score.off_right += ok
         else:
-            wanted = {norm(t) for t in (expected if isinstance(expected, list) else [expected])}  # type: ignore[union-attr]
+            wanted = {norm(str(t)) for t in (expected if isinstance(expected, list) else [expected])}
             ok = got.confident and bool(got.sources) and norm(got.sources[0].title) in wanted
             score.asked += 1
             score.right += ok
@@ -66,7 +66,7 @@ def evaluate(rows: list[dict[str, object]], kb: KnowledgeBase, misses: list[str]
 
 @lru_cache(maxsize=4)
 def shipped_kb(mode: str = "both") -> KnowledgeBase:
-    from knowledge.plan_store import shipped_plan
+    from knowledge.plan.store import shipped_plan
 
     return KnowledgeBase(shipped_plan(), load_faq(), rules_from(None), mode)
 

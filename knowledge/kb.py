@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from threading import Lock
 
 from knowledge.faq import FaqEntry
-from knowledge.plan_model import Deadline, Plan, Section
+from knowledge.plan.model import Deadline, Plan, Section
 from knowledge.policy_docs import PolicyDoc, policy_docs
 from knowledge.rules import Rules
 from knowledge.search import BM25, Hit, Tokenizer, load_lexicon

@@ -1,7 +1,7 @@
 """The scheduler process: RQ's CronScheduler enqueueing periodic jobs on the background queue.
 
 RQ matches cron strings against the process's own clock, so this process runs in UTC (set below) and the
-local times the rules speak of (09:00 Asia/Shanghai) are converted with `scheduler.calendar.cron_utc`.
+local times the rules speak of (09:00 Asia/Shanghai) are converted with `knowledge.calendar.cron_utc`.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from rq.cron import CronScheduler
 
 from bot.config import Settings
 from bot.queue import background_queue, redis_client
-from scheduler.calendar import cron_utc
+from knowledge.calendar import cron_utc
 from scheduler.jobs import plan_all, tick
 from scheduler.sweeper import sweep_outbox
 

@@ -18,27 +18,31 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from bot import outbox
 from bot.models import CardReply, Outgoing, TextReply
 from bot.roles import OrgKind
-from bot.store.tables import Broadcast, InterviewNotice, Meeting, Org, Reminder, Task
+from bot.store.db import rows_changed
+from bot.store.reminders import add_reminder
+from bot.store.tables import Broadcast, InterviewNotice, Meeting, Org, Person, Reminder, Task
 from cards.model import Card
+from handlers.broadcast import summary_for
 from handlers.meetings import branch as br
-from handlers.nlu.chinese_time import add_months, month_last
+from handlers.tasks.interview import approval_card
 from handlers.tasks.people import copy_to, nearest_supervisors, owner_of, township_contacts
 from handlers.tasks.progress import task_card
-from knowledge.rules import Rules
-from scheduler.calendar import (
+from knowledge.calendar import (
+    add_months,
     add_workdays,
     in_quiet_hours,
+    month_last,
     next_allowed,
     previous_workday,
     reminder_times,
     working_day_at,
 )
+from knowledge.rules import Rules
 
 log = logging.getLogger("cadrebot.reminders")
 STALE = timedelta(hours=12)  # a reminder missed by more than this (the service was down) is not sent late
@@ -55,18 +59,6 @@ class Clock:
         return self.now.astimezone(self.tz).date()
 
 
-def _add(session: Session, **values: object) -> bool:
-    """Insert a reminder unless its key exists; True when it was new."""
-    if session.scalar(select(Reminder.id).where(Reminder.key == values["key"])) is not None:
-        return False
-    try:
-        with session.begin_nested():
-            session.add(Reminder(**values))
-        return True
-    except IntegrityError:
-        return False  # another planner got there first
-
-
 # -- planning ---------------------------------------------------------------------------------------------
 
 
@@ -77,7 +69,9 @@ def plan(session: Session, rules: Rules, clock: Clock) -> int:
         for label, due in reminder_times(task.deadline, rules.reminders.offsets, at, clock.tz):
             if due < clock.now - STALE:
                 continue
-            made += _add(session, key=f"task:{task.id}:{label}", kind="remind", step=label, task_id=task.id, due_at=due)
+            made += add_reminder(
+                session, key=f"task:{task.id}:{label}", kind="remind", step=label, task_id=task.id, due_at=due
+            )
         if clock.today > task.deadline:
             made += _plan_ladder(session, rules, clock, task)
     made += _plan_cadence(session, rules, clock)
@@ -98,7 +92,7 @@ def _plan_ladder(session: Session, rules: Rules, clock: Clock, task: Task) -> in
     if steps and steps[-1].fired_at is not None:
         day = max(day, steps[-1].fired_at.astimezone(clock.tz).date() + timedelta(days=1))
     day = add_workdays(day, 0)
-    return _add(
+    return add_reminder(
         session,
         key=f"ladder:{task.id}:{upcoming.step}",
         kind="ladder",
@@ -129,7 +123,7 @@ def _plan_cadence(session: Session, rules: Rules, clock: Clock) -> int:
         if due < clock.now - STALE:
             continue
         for branch in branches:
-            made += _add(
+            made += add_reminder(
                 session,
                 key=f"cadence:{branch.id}:{label}:{kind}",
                 kind="cadence",
@@ -138,18 +132,6 @@ def _plan_cadence(session: Session, rules: Rules, clock: Clock) -> int:
                 due_at=due,
             )
     return made
-
-
-def plan_summaries(session: Session, broadcast: Broadcast, sent_at: datetime) -> None:
-    for label, delay in (("1h", timedelta(hours=1)), ("1d", timedelta(days=1))):
-        _add(
-            session,
-            key=f"broadcast:{broadcast.id}:{label}",
-            kind="summary",
-            step=label,
-            broadcast_id=broadcast.id,
-            due_at=sent_at + delay,
-        )
 
 
 # -- firing -----------------------------------------------------------------------------------------------
@@ -177,11 +159,12 @@ def fire_one(
     if in_quiet_hours(clock.now, clock.tz, *quiet):
         reminder.due_at = next_allowed(clock.now, clock.tz, *quiet)
         return []
-    claimed = session.execute(
+    claimed = rows_changed(
+        session,
         update(Reminder)
         .where(Reminder.id == reminder_id, Reminder.status == "scheduled")
-        .values(status="sent", fired_at=clock.now)
-    ).rowcount
+        .values(status="sent", fired_at=clock.now),
+    )
     if not claimed:
         return []
     session.refresh(reminder)
@@ -258,8 +241,6 @@ def messages(session: Session, rules: Rules, clock: Clock, r: Reminder) -> tuple
     if r.kind == "cadence":
         return _cadence(session, clock, r)
     if r.kind == "summary":
-        from handlers.broadcast import summary_for
-
         broadcast = session.get(Broadcast, r.broadcast_id)
         if broadcast is None:
             return [], "通知已不存在"
@@ -329,9 +310,6 @@ def _draft_interview(
     session: Session, rules: Rules, clock: Clock, task: Task, owner: object, head: str
 ) -> tuple[list[Outgoing], str | None]:
     """The bot drafts; a supervisor decides. Nothing reaches the person until it is approved."""
-    from bot.store.tables import Person
-    from handlers.tasks.interview import approval_card
-
     supervisors = nearest_supervisors(session, task.org)
     if not supervisors:
         return [], "没有可审批约谈的督导"

@@ -14,7 +14,7 @@ from sqlalchemy import and_, or_, select, update
 
 from bot.config import get_settings
 from bot.queue import enqueue_delivery
-from bot.store.db import get_engine, session_scope
+from bot.store.db import get_engine, rows_changed, session_scope
 from bot.store.tables import Outbox
 
 log = logging.getLogger("cadrebot.sweeper")
@@ -29,11 +29,12 @@ def sweep_outbox(now: datetime | None = None) -> dict[str, int]:
     now = now or datetime.now(UTC)
     engine = get_engine(settings.database_url)
     with session_scope(engine) as s:
-        stuck = s.execute(
+        stuck = rows_changed(
+            s,
             update(Outbox)
             .where(Outbox.status == "sending", Outbox.updated_at < now - SENDING_GRACE)
-            .values(status="pending", updated_at=now - PENDING_GRACE - timedelta(seconds=1))
-        ).rowcount
+            .values(status="pending", updated_at=now - PENDING_GRACE - timedelta(seconds=1)),
+        )
         due = list(
             s.execute(
                 select(Outbox.id, Outbox.recipient)

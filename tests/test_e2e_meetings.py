@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from bot.store.db import get_engine, session_scope
 from bot.store.tables import AuditLog, LeaveRequest, Meeting, MeetingAbsence, Org, Person
-from handlers.nlu.chinese_time import add_months
+from knowledge.calendar import add_months
 
 # every transcript here runs twice: people on WeCom, and the same people on DingTalk
 pytestmark = [pytest.mark.dated, pytest.mark.parametrize("platform", ["wecom", "dingtalk"])]

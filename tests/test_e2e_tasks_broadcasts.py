@@ -13,8 +13,8 @@ from sqlalchemy import select
 
 from bot.store.db import get_engine, session_scope
 from bot.store.tables import AuditLog, BroadcastRecipient, InterviewNotice, Org, Person, Reminder, Task, TaskUpdate
+from knowledge.plan.tasks_file import DEMO_TASKS, load
 from scheduler.jobs import fire_due, plan_all
-from scheduler.tasks_file import DEMO_TASKS, load
 
 from transcript import card_words
 

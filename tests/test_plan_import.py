@@ -17,11 +17,11 @@ from typer.testing import CliRunner
 from bot.cli import app
 from bot.store.db import get_engine, session_scope
 from bot.store.tables import AuditLog, Org, Person, Reminder, Task, WorkPlan, WorkPlanSection
-from knowledge.plan_model import Plan
-from knowledge.plan_parser import parse_plan
-from knowledge.plan_store import SHIPPED_PLAN, current_plan, shipped_plan
+from knowledge.plan.model import Plan
+from knowledge.plan.parser import parse_plan
+from knowledge.plan.store import SHIPPED_PLAN, current_plan, shipped_plan
+from knowledge.plan.tasks import import_plan
 from knowledge.rules import load_rules
-from scheduler.plan_tasks import import_plan
 from scheduler.reminders import Clock
 from scheduler.reminders import plan as plan_reminders
 
@@ -293,7 +293,7 @@ def test_cli_help_lists_the_plan_commands() -> None:
 
 
 def test_the_current_plans_key_changes_with_each_import(db_url: str, roster: None) -> None:
-    from knowledge.plan_store import current_plan_keyed
+    from knowledge.plan.store import current_plan_keyed
 
     engine = get_engine(db_url)
     with session_scope(engine) as s:

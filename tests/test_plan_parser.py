@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.plan_deadlines import in_body, read
-from knowledge.plan_model import Deadline, Plan
-from knowledge.plan_parser import PlanFileError, parse_plan, read_document
-from knowledge.plan_store import SHIPPED_PLAN, shipped_plan
-from knowledge.plan_targets import find_targets
+from knowledge.plan.deadlines import in_body, read
+from knowledge.plan.model import Deadline, Plan
+from knowledge.plan.parser import PlanFileError, parse_plan, read_document
+from knowledge.plan.store import SHIPPED_PLAN, shipped_plan
+from knowledge.plan.targets import find_targets
 
 D = date
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from handlers.meetings.quorum import check, meets, motion_passes, needed_for
+from knowledge.quorum import check, meets, motion_passes, needed_for
 
 
 @pytest.mark.parametrize(

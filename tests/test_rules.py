@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 from bot.cli import app
 from bot.config import SettingsError, load_settings
+from bot.startup import load_checked_settings
 from knowledge.rules import DEFAULT_RULES, RulesError, load_rules, rules_from, write_rules
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -91,7 +92,7 @@ def test_a_bad_deployment_file_stops_start_up_naming_the_variable_and_line(monke
     path.write_text("subsidy:\n  per_day: 30\n  monthly_cap: -1\n", encoding="utf-8")
     monkeypatch.setenv("CADREBOT_RULES_FILE", str(path))
     with pytest.raises(SettingsError) as caught:
-        load_settings()
+        load_checked_settings()
     assert "CADREBOT_RULES_FILE" in str(caught.value) and "subsidy.monthly_cap (line 3)" in str(caught.value)
 
 

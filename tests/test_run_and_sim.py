@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -12,6 +13,8 @@ import time
 from pathlib import Path
 
 import httpx
+
+from bot import runner
 
 from conftest import REDIS_URL, free_port
 
@@ -188,3 +191,47 @@ def test_run_says_how_to_get_redis_when_there_is_none(db_url: str, tmp_path: Pat
     assert result.returncode == 1
     message = result.stderr.decode()
     assert "not reachable" in message and "apt-get install redis-server" in message
+
+
+def test_run_comes_up_with_no_redis_server_on_path(tmp_path: Path) -> None:
+    """A machine with Python and nothing else: no redis-server on PATH and no Redis at the default address.
+    The default address comes from .env (so it is not "configured" and may be replaced): a free port stands
+    in for a machine where nothing listens on 6379."""
+    (tmp_path / "bin").mkdir()
+    (tmp_path / ".env").write_text(f"CADREBOT_REDIS_URL=redis://127.0.0.1:{free_port()}/0\n")
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CADREBOT_")}
+    env.update(PATH=str(tmp_path / "bin"), CADREBOT_QUEUE_NAME="cadrebot-run-test")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "run", "--demo", "--port", str(port), "--workers", "1"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=5) as http:
+            wait_for(lambda: http.get("/healthz").status_code == 200, 60, "the web server")
+            assert http.get("/healthz").json()["redis"] == "ok"
+            said = http.post("/sim/api/say", json={"user": "wangxh", "text": "帮助"}).json()
+            assert said["status"] == 200
+            wait_for(
+                lambda: [
+                    i for i in http.get("/sim/api/timeline", params={"user": "wangxh"}).json() if i["from"] == "bot"
+                ],
+                30,
+                "the bot's answer, through the queue on the wheel's server",
+            )
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            output, _ = proc.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            output, _ = proc.communicate()
+    text = output.decode(errors="replace")
+    assert proc.returncode == 0, text
+    started = re.search(r"Started valkey-server for you \((redis://127\.0\.0\.1:\d+/0), data in var/valkey\)\.", text)
+    assert started, text
+    assert any((tmp_path / "var" / "valkey").rglob("*.aof"))
+    assert not runner.redis_reachable(started.group(1)), "the server we started is stopped with the rest"

@@ -59,6 +59,6 @@ class SharedToken:
         if memo and not fresh and time.monotonic() - memo[1] < MEMO_SECONDS:
             return memo[0]
         value = self.redis.get(self.key)
-        token = value.decode() if value else None
+        token = (value.decode() if isinstance(value, bytes) else value) or None
         self._memo = (token, time.monotonic()) if token else None
         return token

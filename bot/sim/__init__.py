@@ -16,4 +16,4 @@ def mount(app: FastAPI, settings: Settings) -> None:
     ding = fake_dingtalk.build_router(settings)
     app.include_router(ding)
     if settings.wecom_receives:
-        app.include_router(chat.build_router(settings, api.fake, ding.fake))  # type: ignore[attr-defined]
+        app.include_router(chat.build_router(settings, api.fake, ding.fake))

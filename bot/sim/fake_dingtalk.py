@@ -66,7 +66,7 @@ class FakeDingTalk:
             with session_scope(get_engine(self.settings.database_url)) as s:
                 users = {u for u in s.scalars(select(Person.dingtalk_userid).where(Person.active.is_(True))) if u}
             self._users = (time.monotonic(), users)
-        left = {u.decode() for u in self.redis.smembers(f"{PREFIX}:left")}
+        left = {u.decode() if isinstance(u, bytes) else u for u in self.redis.smembers(f"{PREFIX}:left")}
         return users - left
 
     def leave(self, user: str) -> None:
@@ -221,7 +221,7 @@ class FakeDingTalk:
             return old_err(400105, "不支持的消息类型")
         if not isinstance(body.get(msgtype), dict):
             return old_err(40035, "缺少参数 json")
-        who = user.decode()
+        who = user.decode() if isinstance(user, bytes) else user
         self.record({"api": "session", "msgtype": msgtype, msgtype: body[msgtype], "users": [who]}, [who])
         return old_err(0, "ok")
 
@@ -461,9 +461,15 @@ async def _faulted(fake: FakeDingTalk, api: str, old: bool = False) -> JSONRespo
     return None
 
 
-def build_router(settings: Settings) -> APIRouter:
+class FakeDingTalkRouter(APIRouter):
+    """The fake's routes, carrying the fake itself for the chat page to share."""
+
+    fake: FakeDingTalk
+
+
+def build_router(settings: Settings) -> FakeDingTalkRouter:
     fake = FakeDingTalk(settings)
-    router = APIRouter(prefix="/sim/dingtalk")
+    router = FakeDingTalkRouter(prefix="/sim/dingtalk")
 
     async def body_of(request: Request) -> dict[str, Any] | None:
         try:
@@ -563,5 +569,5 @@ def build_router(settings: Settings) -> APIRouter:
         await run_in_threadpool(fake.reset)
         return JSONResponse({"ok": True})
 
-    router.fake = fake  # type: ignore[attr-defined]
+    router.fake = fake
     return router

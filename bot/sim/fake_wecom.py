@@ -76,7 +76,7 @@ class FakeWeCom:
                 users = {u.lower() for u in s.scalars(select(Person.wecom_userid).where(Person.active.is_(True))) if u}
             self._users = (time.monotonic(), users)
         if left is None:
-            left = {u.decode() for u in self.redis.smembers(f"{PREFIX}:left")}
+            left = {u.decode() if isinstance(u, bytes) else u for u in self.redis.smembers(f"{PREFIX}:left")}
         return users - left
 
     def leave(self, user: str) -> None:
@@ -386,9 +386,15 @@ async def _faulted(spec: dict[str, Any] | None) -> JSONResponse | None:
     return None
 
 
-def build_router(settings: Settings) -> APIRouter:
+class FakeWeComRouter(APIRouter):
+    """The fake's routes, carrying the fake itself for the chat page to share."""
+
+    fake: FakeWeCom
+
+
+def build_router(settings: Settings) -> FakeWeComRouter:
     fake = FakeWeCom(settings)
-    router = APIRouter(prefix="/sim/wecom")
+    router = FakeWeComRouter(prefix="/sim/wecom")
 
     @router.get("/cgi-bin/gettoken")
     async def gettoken(corpid: str | None = None, corpsecret: str | None = None) -> JSONResponse:
@@ -467,5 +473,5 @@ def build_router(settings: Settings) -> APIRouter:
         await run_in_threadpool(fake.reset)
         return JSONResponse({"ok": True})
 
-    router.fake = fake  # type: ignore[attr-defined]
+    router.fake = fake
     return router

@@ -519,7 +519,7 @@ class InterviewNotice(Base):
 
 class WorkPlan(Base):
     """An imported work plan (工作方案): the text as read and who imported it. Importing the same title and year
-    again replaces its sections; one plan a year is active (knowledge/plan_store.py)."""
+    again replaces its sections; one plan a year is active (knowledge/plan/store.py)."""
 
     __tablename__ = "plans"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -535,7 +535,7 @@ class WorkPlan(Base):
 
 
 class WorkPlanSection(Base):
-    """One section of a stored plan, as knowledge/plan_model.Section has it; deadlines and targets as JSON."""
+    """One section of a stored plan, as knowledge/plan/model.Section has it; deadlines and targets as JSON."""
 
     __tablename__ = "plan_sections"
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

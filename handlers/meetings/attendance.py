@@ -8,13 +8,15 @@ the answers are tallied for the secretary and pre-fill the meeting record afterw
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import select
 
 from bot.store.tables import AttendanceAnswer, AttendanceCall, Org, Person
 from cards.content import card as build_card
 from cards.content import phrase
+from cards.model import Card
 from handlers.context import Context
 from handlers.forms import engine
 from handlers.meetings import branch as br
@@ -87,10 +89,10 @@ def offer(ctx: Context, audience: str, content: str) -> bool:
     return True
 
 
-def send(ctx: Context, data: dict[str, object]) -> AttendanceCall:
+def send(ctx: Context, data: dict[str, Any]) -> AttendanceCall:
     when = datetime.fromisoformat(str(data["when"])) if data.get("when") else None
     call = AttendanceCall(
-        branch_id=int(data["branch"]),  # type: ignore[arg-type]
+        branch_id=int(data["branch"]),
         meeting_type=str(data["kind"]),
         held_on=when.astimezone(ctx.tz).date() if when else ctx.local_now.date(),
         starts_at=when,
@@ -100,20 +102,27 @@ def send(ctx: Context, data: dict[str, object]) -> AttendanceCall:
     )
     ctx.session.add(call)
     ctx.session.flush()
-    for person_id in data["people"]:  # type: ignore[attr-defined]
+    for person_id in data["people"]:
         ctx.session.add(AttendanceAnswer(call_id=call.id, person_id=int(person_id)))
         ctx.card(member_card(ctx, call), person_id=int(person_id))
     return call
 
 
-def member_card(ctx: Context, call: AttendanceCall):  # type: ignore[no-untyped-def]
+def held_on(call: AttendanceCall) -> date:
+    """The meeting's day. send() always sets it; the column allows NULL only because its migration did."""
+    assert call.held_on is not None
+    return call.held_on
+
+
+def member_card(ctx: Context, call: AttendanceCall) -> Card:
     when = call.starts_at.astimezone(ctx.tz) if call.starts_at else None
+    day = held_on(call)
     return build_card(
         "attendance_call",
         flow=FLOW,
         data={"stage": "answer", "call": call.id},
         kind=call.meeting_type,
-        when=f"{when.month}月{when.day}日 {when:%H:%M}" if when else f"{call.held_on.month}月{call.held_on.day}日",
+        when=f"{when.month}月{when.day}日 {when:%H:%M}" if when else f"{day.month}月{day.day}日",
         content=call.content,
         sender=ctx.actor.name,
         reasons=list(LEAVE_REASONS),
@@ -125,7 +134,8 @@ def tally_text(ctx: Context, call: AttendanceCall) -> str:
     attend = [a for a in answers if a.answer == "attend"]
     leave = [a for a in answers if a.answer == "leave"]
     silent = [a for a in answers if a.answer is None]
-    when = f"{call.held_on.month}月{call.held_on.day}日"
+    day = held_on(call)
+    when = f"{day.month}月{day.day}日"
     lines = [
         f"{call.meeting_type}（{when}）参会回复：应到{len(answers) + 1}人（含您），"
         f"参加{len(attend) + 1}人，请假{len(leave)}人，未回复{len(silent)}人。"
@@ -183,11 +193,11 @@ def tapped(ctx: Context) -> None:
             ctx.update_card(card.finished(phrase("cancelled")))
             ctx.reply("好的，参会通知没有发出。")
             return
-        call = send(ctx, card.data)
-        ctx.update_card(card.finished(phrase("sent_to", count=len(call.answers))))
+        sent = send(ctx, card.data)
+        ctx.update_card(card.finished(phrase("sent_to", count=len(sent.answers))))
         ctx.reply(
             f"已向{len(card.data['people'])}名党员发出参会通知，回复齐了会把统计发给您；随时可发「参会情况」查看。"
-        )  # type: ignore[arg-type]
+        )
         return
     call = ctx.session.get(AttendanceCall, int(card.data.get("call", 0)))
     if call is None:
@@ -204,7 +214,7 @@ def tapped(ctx: Context) -> None:
             "meeting",
             {
                 "meeting_type": call.meeting_type,
-                "date": call.held_on.isoformat(),
+                "date": held_on(call).isoformat(),
                 "call_id": call.id,
                 "text": call.content,
             },

@@ -13,8 +13,8 @@ from bot.roles import OrgKind
 from bot.store.tables import Meeting, Org
 from handlers.context import Context
 from handlers.meetings import branch as br
-from handlers.nlu.chinese_time import add_months, month_last
 from handlers.orgs import scope_of
+from knowledge.calendar import add_months, month_last
 
 SPAN = {"month": 1, "quarter": 3, "half_year": 6, "year": 12}
 CURRENT = {"month": "本月", "quarter": "本季度", "half_year": "本半年", "year": "本年度"}

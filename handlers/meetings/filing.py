@@ -14,7 +14,7 @@ from handlers.context import Context
 from handlers.forms.spec import Filed, Invalid
 from handlers.forms.state import FormState
 from handlers.meetings import branch as br
-from handlers.nlu.chinese_time import add_months, month_last
+from knowledge.calendar import add_months, month_last
 
 NOT_A_LEADER = "会议记录由支部书记或支委登记。如需请假，请发「我请假，事由…」。"
 NO_BRANCH = "您在名册中不属于任何党支部，暂时无法登记会议记录，请联系管理员。"

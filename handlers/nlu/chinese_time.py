@@ -15,13 +15,13 @@ Whatever it cannot read, it does not return: there is no fallback to "now".
 from __future__ import annotations
 
 import re
-from calendar import monthrange
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
 from handlers.nlu.numbers import NUM, to_int
+from knowledge.calendar import add_months, month_last
 
 TZ = ZoneInfo("Asia/Shanghai")
 Prefer = Literal["past", "future"] | None
@@ -52,15 +52,6 @@ class TimeSpan:
 def day_span(d: date) -> tuple[datetime, datetime]:
     start = datetime.combine(d, time(0), TZ)
     return start, start + timedelta(days=1) - timedelta(seconds=1)
-
-
-def month_last(year: int, month: int) -> int:
-    return monthrange(year, month)[1]
-
-
-def add_months(year: int, month: int, n: int) -> tuple[int, int]:
-    index = year * 12 + (month - 1) + n
-    return index // 12, index % 12 + 1
 
 
 def valid(year: int, month: int, day: int) -> bool:

@@ -225,8 +225,8 @@ def issue_count(text: str) -> int | None:
         ):
             return 0  # 8组正常，9组有户人家吵架: a problem after "正常" is still a problem
     outside = re.sub(r"[(（][^)）]*[)）]", "", text)  # 三盏（2组两盏 4组一盏）: the breakdown is not more lamps
-    if total := GENERIC_TOTAL.search(outside):
-        return int(total.group("n"))  # 发现两处问题：1…… 2……; 两件事都已上报
+    if stated := GENERIC_TOTAL.search(outside):
+        return int(stated.group("n"))  # 发现两处问题：1…… 2……; 两件事都已上报
     items = ENUMERATED.findall(outside)
     if len(items) >= 2:
         return len(items)  # 1. 垃圾桶满了 2. 沟渠里有死鸡 3. 乱倒建筑垃圾

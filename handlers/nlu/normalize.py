@@ -9,7 +9,7 @@ text, not from this one.
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Callable
 
 from handlers.nlu.numbers import quantities_to_digits, to_int
 
@@ -18,7 +18,7 @@ _FULLWIDTH[0x3000] = 0x20
 _INVISIBLE = re.compile(r"[\u200b-\u200f\u2060\ufeff]")
 
 # Typos seen in voice-to-text and pinyin input, with the context that keeps each one safe.
-TYPOS: list[tuple[re.Pattern[str], Any]] = [
+TYPOS: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [
     (re.compile(r"网格[圆园猿源元]"), "网格员"),
     (re.compile(r"(?<!巡视)巡察"), "巡查"),
     (re.compile(r"巡[差茶插]|[寻循]查"), "巡查"),
@@ -107,6 +107,6 @@ def normalize(text: str) -> str:
     text = to_halfwidth(text)
     text = re.sub(r"\s+", " ", text).strip()
     for pattern, replacement in TYPOS:
-        text = pattern.sub(replacement, text)  # type: ignore[arg-type]
+        text = pattern.sub(replacement, text)
     text = _ATTENDANCE_NUMBER.sub(lambda m: m.group(1) + m.group(2) + str(to_int(m.group(3)) or m.group(3)), text)
     return quantities_to_digits(text, PROTECTED)

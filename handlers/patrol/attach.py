@@ -63,10 +63,10 @@ def try_attach(ctx: Context) -> bool:
         return False
     row = add_attachment(ctx, report, item)
     ctx.session.flush()
-    count = ctx.session.scalar(
+    kept = ctx.session.scalar(
         select(func.count())
         .select_from(Attachment)
         .where(Attachment.owner_kind == "patrol", Attachment.owner_id == report.id, Attachment.kind == row.kind)
     )
-    ctx.reply(f"{what}已附到巡查记录 {report.receipt_no}（共{count}个）。")
+    ctx.reply(f"{what}已附到巡查记录 {report.receipt_no}（共{kept}个）。")
     return True

@@ -266,7 +266,7 @@ def event_tapped(ctx: Context) -> None:
 
 
 def _assignee(ctx: Context, event: GridEvent, card: Card, selections: dict[str, list[str]]) -> Person | None:
-    chosen = (selections.get("assignee") or [None])[0]
+    chosen = next(iter(selections.get("assignee") or []), None)
     if chosen is None and card.selection is not None:
         chosen = card.selection.selected
     if not chosen or not small_index(chosen):

@@ -25,12 +25,12 @@ def add_attachment(ctx: Context, report: Any, item: dict[str, object], owner_kin
         owner_kind=owner_kind,
         owner_id=report.id,
         kind=str(item.get("kind")),
-        media_id=item.get("media_id"),  # type: ignore[arg-type]
-        url=item.get("url"),  # type: ignore[arg-type]
-        latitude=item.get("latitude"),  # type: ignore[arg-type]
-        longitude=item.get("longitude"),  # type: ignore[arg-type]
-        label=item.get("label"),  # type: ignore[arg-type]
-        inbound_id=item.get("inbound_id"),  # type: ignore[arg-type]
+        media_id=item.get("media_id"),
+        url=item.get("url"),
+        latitude=item.get("latitude"),
+        longitude=item.get("longitude"),
+        label=item.get("label"),
+        inbound_id=item.get("inbound_id"),
         added_at=ctx.now,
     )
     ctx.session.add(row)

@@ -126,6 +126,7 @@ def ledger_rows(session: Session, scope: Org, year: int, month: int) -> list[Led
             for report_id, receipt, status in session.execute(
                 select(GridEvent.report_id, GridEvent.receipt_no, GridEvent.status).where(GridEvent.report_id.in_(ids))
             )
+            if report_id is not None  # the in_() above, restated for mypy
         }
     rows: list[LedgerRow] = []
     for report, org, reporter, village_org in found:
@@ -266,8 +267,8 @@ def _summary_sheet(session: Session, ws: Worksheet, scope: Org, rows: Sequence[L
     if left:  # filed somewhere no village covers; listed rather than silently dropped
         lines.append(("其他", None, left))
     members_total = 0
-    for name, members, mine in lines:
-        t = Totals.of(mine)
+    for name, members, theirs in lines:
+        t = Totals.of(theirs)
         members_total += members or 0
         values = (name, members, t.people, t.records, t.issues, t.on_the_spot, t.to_village, t.open_events)
         for col, value in enumerate(values, start=1):
@@ -275,8 +276,8 @@ def _summary_sheet(session: Session, ws: Worksheet, scope: Org, rows: Sequence[L
         r += 1
     t = Totals.of(rows)
     values = ("合计", members_total, t.people, t.records, t.issues, t.on_the_spot, t.to_village, t.open_events)
-    for col, value in enumerate(values, start=1):
-        put(ws, r, col, value, bold=True)
+    for col, total in enumerate(values, start=1):
+        put(ws, r, col, total, bold=True)
     print_area(ws, r, len(SUMMARY_HEADERS))
 
 

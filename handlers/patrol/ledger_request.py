@@ -7,8 +7,8 @@ import re
 from datetime import date
 
 from handlers.context import Context
-from handlers.nlu.chinese_time import add_months
 from handlers.orgs import scope_of
+from knowledge.calendar import add_months
 
 MONTH = re.compile(r"(?:(?P<y>20\d\d)年)?(?P<m>1[0-2]|[1-9]|[一二三四五六七八九十]|十一|十二)月")
 CN_MONTH = {

@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 from bot.roles import OrgKind, Role
 from bot.store.tables import GridEvent, Org, PatrolReport, Person, PersonRole
 from handlers.context import Context
-from handlers.nlu.chinese_time import add_months, month_last
 from handlers.orgs import scope_of, under
+from knowledge.calendar import add_months, month_last
 
 ASKS = re.compile(
     r"(?:巡查|巡逻)(?:的)?(?:情况|统计|汇总|记录|数据|次数|了几次|了多少次|几次|多少次|报表|进度)"

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -20,7 +21,7 @@ from handlers.nlu.chinese_time import extract
 from handlers.nlu.normalize import normalize
 from handlers.registry import handles
 from handlers.tasks.people import nearest_supervisors
-from scheduler.calendar import add_workdays
+from knowledge.calendar import add_workdays
 
 FLOW = "interview"
 
@@ -157,7 +158,7 @@ def show_when(value: str) -> str:
     return f"{t.month}月{t.day}日 {t:%H:%M}"
 
 
-def parse_text(limit: int):  # type: ignore[no-untyped-def]
+def parse_text(limit: int) -> Callable[[str, Context], str | None]:
     def parse(text: str, _ctx: Context) -> str | None:
         text = text.strip()
         if len(text) > limit:

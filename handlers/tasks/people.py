@@ -6,25 +6,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.roles import OrgKind, Role
+from bot.store.people import holders
 from bot.store.tables import Org, Person, PersonRole, Task
 from handlers.orgs import ancestor, scope_of, within
-
-
-def holders(session: Session, org: Org, roles: tuple[str, ...]) -> list[Person]:
-    return list(
-        session.scalars(
-            select(Person)
-            .join(PersonRole)
-            .join(Org, Person.org_id == Org.id)
-            .where(
-                PersonRole.role.in_(roles),
-                Person.active.is_(True),
-                (Org.id == org.id) | Org.path.like(org.path + "/%"),
-            )
-            .order_by(Person.id)
-            .distinct()
-        )
-    )
 
 
 def owner_of(session: Session, task: Task) -> Person | None:

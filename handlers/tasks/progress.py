@@ -47,7 +47,9 @@ def my_tasks(ctx: Context) -> list[Task]:
     return list(
         ctx.session.scalars(
             select(Task)
-            .where(Task.org_id.in_(ids), Task.status.notin_(("done", "archived")))  # archived: see plan_tasks
+            .where(
+                Task.org_id.in_(ids), Task.status.notin_(("done", "archived"))
+            )  # archived: see knowledge/plan/tasks.py
             .order_by(Task.deadline, Task.id)
         )
     )
@@ -127,7 +129,7 @@ def progress(ctx: Context) -> None:
 def tapped(ctx: Context) -> None:
     action, card = ctx.tap()
     if "task" not in card.data:  # which task? chosen from the drop-down, then the status button
-        chosen = (action.selections.get("task") or [None])[0]
+        chosen = next(iter(action.selections.get("task") or []), None)
         task = ctx.session.get(Task, int(chosen)) if chosen and small_index(chosen) else None
     else:
         task = ctx.session.get(Task, int(card.data["task"]))

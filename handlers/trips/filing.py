@@ -14,6 +14,7 @@ from bot.store.receipts import next_receipt
 from bot.store.tables import AuditLog, Org, Person, Trip
 from cards.content import card as build_card
 from cards.content import phrase
+from cards.model import Card
 from handlers.context import Context
 from handlers.forms import engine
 from handlers.forms.spec import Filed, Invalid
@@ -53,7 +54,7 @@ def _village_id(ctx: Context, name: str) -> int | None:
     return ctx.session.scalar(select(Org.id).where(Org.name == name).order_by(Org.id).limit(1))
 
 
-def approval_card(ctx: Context, trip: Trip):  # type: ignore[no-untyped-def]
+def approval_card(ctx: Context, trip: Trip) -> Card:
     org = ctx.session.get(Org, trip.person.org_id)
     return build_card(
         "trip_approval",
@@ -121,7 +122,7 @@ def file_trip(ctx: Context, form: FormState) -> Filed:
     session.flush()
     session.refresh(trip)
     for item in form.attachments:
-        add_attachment(ctx, trip, item, owner_kind="trip")  # type: ignore[arg-type]
+        add_attachment(ctx, trip, item, owner_kind="trip")
 
     if planned:
         trip.status, trip.amount, trip.rule_note = "planned", None, None
@@ -177,7 +178,7 @@ def trip_tapped(ctx: Context) -> None:
                 trip.person_id, f"您{day}去{trip.village}的交通补助{yuan(trip.amount)}已审批通过（{ctx.actor.name}）。"
             )
             return
-        reason = (action.selections.get("reason") or [None])[0]
+        reason = next(iter(action.selections.get("reason") or []), None)
         reasons = ctx.policy.rules.subsidy.return_reasons.reasons
         if reason is None or not small_index(reason) or int(reason) >= len(reasons):
             ctx.reply("请先在「退回原因」里选择原因，再点「退回」。")

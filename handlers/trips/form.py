@@ -130,7 +130,7 @@ def derive(ctx: Context, values: dict[str, Any]) -> None:
 
 
 def evidence_due(values: dict[str, Any]) -> bool:
-    return bool(values.get("claim")) and values.get("evidence_required") and values.get("evidence") is None  # type: ignore[return-value]
+    return bool(values.get("claim")) and bool(values.get("evidence_required")) and values.get("evidence") is None
 
 
 def parse_evidence(text: str, _ctx: Context) -> str | None:

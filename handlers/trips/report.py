@@ -11,11 +11,11 @@ from sqlalchemy import select
 from bot.store.tables import Trip
 from handlers.context import Context
 from handlers.forms import engine
-from handlers.nlu.chinese_time import add_months, month_last
 from handlers.registry import handles
 from handlers.trips import form as trip_form  # registers the form
 from handlers.trips.filing import STATUS_LABELS
 from handlers.trips.subsidy import eligible, yuan
+from knowledge.calendar import add_months, month_last
 
 assert trip_form.TRIP
 MONTH = re.compile(r"(?P<m>1[0-2]|[1-9])月")

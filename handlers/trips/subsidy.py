@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.store.tables import Org, Person, PersonRole, Trip
-from handlers.nlu.chinese_time import month_last
 from handlers.orgs import scope_of, within
+from knowledge.calendar import month_last
 from knowledge.rules import Subsidy
 
 CLAIMED = ("pending", "approved")

@@ -24,8 +24,8 @@ from redis.exceptions import RedisError
 
 from bot import metrics
 from bot.config import Settings
+from bot.platforms.common import BodyTooLarge, problem, read_capped
 from bot.platforms.dingtalk.cards import CardCallbackError, inbound_from_card_callback
-from bot.platforms.wecom.routes import BodyTooLarge, problem, read_capped
 from bot.queue import InboundBatcher, QueueUnavailable
 
 log = logging.getLogger("cadrebot.dingtalk.cards")

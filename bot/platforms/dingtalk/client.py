@@ -316,9 +316,10 @@ class DingTalkClient:
 
 
 def _int(value: object) -> int:
+    """A JSON number or numeric string; anything else (null, a list, "abc") counts as 0."""
     try:
-        return int(value)  # type: ignore[call-overload, no-any-return]
-    except (TypeError, ValueError):
+        return int(value) if isinstance(value, str | int | float) else 0
+    except ValueError:
         return 0
 
 

@@ -28,6 +28,7 @@ from redis.exceptions import RedisError
 
 from bot import metrics
 from bot.config import ENV_PREFIX, Settings
+from bot.platforms.common import BodyTooLarge, problem, read_capped
 from bot.platforms.dingtalk.crypto import (
     OWNER_KEY_MISMATCH,
     SIGNATURE_MISMATCH,
@@ -44,7 +45,6 @@ from bot.platforms.dingtalk.wire import (
     conversation_of,
     inbound_from_robot,
 )
-from bot.platforms.wecom.routes import BodyTooLarge, problem, read_capped
 from bot.queue import InboundBatcher, QueueUnavailable, redis_client
 
 log = logging.getLogger("cadrebot.dingtalk")

@@ -227,7 +227,7 @@ class DingTalkSender:
                     data = self.client.deliver_card(card.task_id, chunk)
             else:
                 data = self.client.deliver_card(card.task_id, chunk)
-            result = data.get("result") if isinstance(data.get("result"), dict) else data
+            result = inner if isinstance(inner := data.get("result"), dict) else data
             for delivered in result.get("deliverResults") or []:
                 who = _user_of(str(delivered.get("spaceId") or ""))
                 if delivered.get("success") is False and who not in failed:

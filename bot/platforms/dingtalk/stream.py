@@ -225,6 +225,9 @@ class StreamClient:
 
     @classmethod
     def from_settings(cls, settings: Settings, **kwargs: Any) -> StreamClient:
+        if settings.dingtalk_client_id is None or settings.dingtalk_client_secret is None:
+            # `cadrebot dingtalk-stream` says which one is missing before it gets here
+            raise ValueError("Stream mode needs CADREBOT_DINGTALK_CLIENT_ID and CADREBOT_DINGTALK_CLIENT_SECRET")
         return cls(
             client_id=settings.dingtalk_client_id,
             client_secret=settings.dingtalk_client_secret.get_secret_value(),

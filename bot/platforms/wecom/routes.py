@@ -12,10 +12,11 @@ import logging
 import time
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from fastapi.responses import PlainTextResponse, Response
 
 from bot import metrics
 from bot.config import Settings
+from bot.platforms.common import BodyTooLarge, problem, read_capped
 from bot.platforms.wecom import wire
 from bot.platforms.wecom.crypto import (
     VALIDATE_CORPID_ERROR,
@@ -27,36 +28,6 @@ from bot.queue import InboundBatcher, QueueUnavailable
 
 log = logging.getLogger("cadrebot.wecom")
 PATH = "/wecom/callback"
-
-
-class BodyTooLarge(Exception):
-    pass
-
-
-def problem(status: int, error: str, reason: str, code: int | None = None) -> JSONResponse:
-    body: dict[str, object] = {"error": error, "reason": reason}
-    if code is not None:
-        body["code"] = code
-    return JSONResponse(body, status_code=status)
-
-
-async def read_capped(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length")
-    if (
-        declared is not None
-        and declared.isascii()
-        and declared.isdigit()
-        and (len(declared) > 18 or int(declared) > limit)
-    ):
-        raise BodyTooLarge
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise BodyTooLarge
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def crypto_status(exc: WeComCryptoError) -> int:

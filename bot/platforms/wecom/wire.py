@@ -33,10 +33,10 @@ def _text(root: Element, name: str) -> str | None:
 
 def _float(root: Element, name: str) -> float | None:
     value = _text(root, name)
-    if value in (None, ""):
+    if not value:
         return None
     try:
-        return float(value)  # type: ignore[arg-type]
+        return float(value)
     except ValueError:
         raise WireError(f"{name} is not a number") from None
 

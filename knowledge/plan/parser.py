@@ -27,10 +27,10 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from knowledge import plan_deadlines as dl
-from knowledge.plan_levels import level_of
-from knowledge.plan_model import Deadline, Plan, Section
-from knowledge.plan_targets import find_targets
+from knowledge.plan import deadlines as dl
+from knowledge.plan.levels import level_of
+from knowledge.plan.model import Deadline, Plan, Section
+from knowledge.plan.targets import find_targets
 
 SUPPORTED = (".txt", ".md", ".markdown", ".docx")
 
@@ -151,8 +151,9 @@ def parse_plan(text: str, year: int | None = None) -> Plan:
         if m := PART_RE.match(line):
             rest = m.group("rest").strip()
             kind = "goal" if GOAL_RE.search(rest) else "part"
-            state = _Open(part=Section(kind=kind, title=rest, text="", number=m.group("n")))
-            plan.sections.append(state.part)
+            part = Section(kind=kind, title=rest, text="", number=m.group("n"))
+            state = _Open(part=part)
+            plan.sections.append(part)
             continue
         if (m := ITEM_RE.match(line)) and state.part is not None:
             _item(plan, state, m)

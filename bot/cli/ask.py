@@ -6,10 +6,13 @@ from __future__ import annotations
 import json
 import sys
 from datetime import UTC, datetime
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
+import typer
 from rich.console import Console
 
+from bot.cli.common import err, out, settings_or_exit
 from bot.config import Settings
 from bot.models import Inbound, Kind
 from knowledge.answers import Answer, Source
@@ -63,3 +66,32 @@ def print_answer(got: Answer, as_json: bool, out: Console) -> None:
         out.print(
             f"来源：{names}" + ("" if got.confident else "（不确定）"), style="dim", markup=False, highlight=False
         )
+
+
+def ask(
+    question: Annotated[
+        list[str], typer.Argument(help="The question, in Chinese as a cadre would ask it (- reads stdin).")
+    ],
+    as_user: Annotated[
+        str | None,
+        typer.Option("--as", help="Ask as this roster account (WeCom userid), so own records can be asked about."),
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help='Print {"answer", "sources": [{"title", "kind"}], "confident"}.')
+    ] = False,
+) -> None:
+    """Answer a question as the bot would: the work plan, the FAQ and the rules file, or (with --as) the
+    person's own records — with the source quoted, or an honest "no good answer" (exit code 0 either way)."""
+    text = " ".join(question).strip()
+    if text == "-":
+        text = sys.stdin.read().strip()
+    if not text:
+        err.print("请给出问题 (give a question)")
+        raise typer.Exit(2)
+    settings = settings_or_exit()
+    try:
+        got = ask_as(settings, text, as_user)
+    except LookupError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    print_answer(got, as_json, out)

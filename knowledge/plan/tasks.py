@@ -1,7 +1,7 @@
 """A parsed work plan → tasks for the reminder engine, and the whole import (plan stored, tasks made) in one go.
 
 Each deadline of each plan task becomes one task per organisation of the task's level (the same upsert as the
-TOML tasks file, scheduler/tasks_file.py):
+TOML tasks file, knowledge/plan/tasks_file.py):
 
     村      every village, owned by its 村党组织书记
     乡镇    every township, owned by its first 乡镇干部 or 督导
@@ -28,12 +28,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.roles import OrgKind, Role
+from bot.store.people import holders
 from bot.store.tables import AuditLog, Org, Person, Task
-from handlers.tasks.people import holders
-from knowledge.plan_deadlines import shorten
-from knowledge.plan_model import Plan
-from knowledge.plan_store import save_plan
-from scheduler.tasks_file import upsert_task
+from knowledge.plan.deadlines import shorten
+from knowledge.plan.model import Plan
+from knowledge.plan.store import save_plan
+from knowledge.plan.tasks_file import upsert_task
 
 ARCHIVED = "archived"
 CLAUSE_CHARS = 200

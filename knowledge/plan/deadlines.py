@@ -19,7 +19,7 @@ from calendar import monthrange
 from dataclasses import dataclass, field
 from datetime import date
 
-from knowledge.plan_model import Deadline
+from knowledge.plan.model import Deadline
 
 _CN_DIGIT = {"〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _NUM = r"(?:\d{1,2}|[一二三四五六七八九十]{1,3})"

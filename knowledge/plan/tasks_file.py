@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from bot.roles import OrgKind
 from bot.store.tables import AuditLog, Org, Person, PersonRole, Task
 
-DEMO_TASKS = Path(__file__).resolve().parent.parent / "knowledge" / "plan" / "demo-tasks.toml"
+DEMO_TASKS = Path(__file__).resolve().parent / "demo-tasks.toml"
 
 
 class PlanItem(BaseModel):

@@ -1,4 +1,4 @@
-"""The shape of a work plan once parsed (knowledge/plan_parser.py): the document's own headings kept as
+"""The shape of a work plan once parsed (knowledge/plan/parser.py): the document's own headings kept as
 written, so an answer can quote "完善村党组织设置" and a supervisor can check the import against the text."""
 
 from __future__ import annotations

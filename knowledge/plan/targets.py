@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import re
 
-from knowledge.plan_deadlines import shorten
-from knowledge.plan_model import Target
+from knowledge.plan.deadlines import shorten
+from knowledge.plan.model import Target
 
 # Longest first, so 万元 wins over 元 and 平方米 over 米.
 UNITS = (

@@ -17,10 +17,10 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from bot.store.tables import WorkPlan, WorkPlanSection
-from knowledge.plan_model import Deadline, Plan, Section, Target
-from knowledge.plan_parser import parse_plan, read_document
+from knowledge.plan.model import Deadline, Plan, Section, Target
+from knowledge.plan.parser import parse_plan, read_document
 
-SHIPPED_PLAN = Path(__file__).resolve().parent / "plans" / "work-plan-2021.txt"
+SHIPPED_PLAN = Path(__file__).resolve().parent.parent / "plans" / "work-plan-2021.txt"
 
 
 @dataclass

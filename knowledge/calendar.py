@@ -17,6 +17,7 @@ Datetimes returned are aware and in UTC.
 from __future__ import annotations
 
 import re
+from calendar import monthrange
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -30,6 +31,17 @@ QUIET_END = time(8, 0)
 _MAX_SEARCH_DAYS = 366
 _ONE_DAY = timedelta(days=1)
 _WEEKDAY_ITEM = re.compile(r"([0-7])(?:-([0-7]))?")
+
+
+def month_last(year: int, month: int) -> int:
+    """The last day of a month: 28, 29, 30 or 31."""
+    return monthrange(year, month)[1]
+
+
+def add_months(year: int, month: int, n: int) -> tuple[int, int]:
+    """(year, month) n months on (n < 0: back), across year ends."""
+    index = year * 12 + (month - 1) + n
+    return index // 12, index % 12 + 1
 
 
 def _check_date(d: date) -> None:
