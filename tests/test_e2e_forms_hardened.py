@@ -1,5 +1,7 @@
 """Nothing a cadre types or taps leaves a 5xx, a stuck draft or a half-written record: odd messages with
-and without an open draft, taps on expired cards, and a draft that outlives the worker process."""
+and without an open draft, taps on expired cards, and a draft that outlives the worker process.
+
+The transcripts of handlers and forms that need no wire run in process: tests/test_inproc_forms_hardened.py."""
 
 from __future__ import annotations
 
@@ -15,7 +17,6 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.formstore import PREFIX
 from bot.store.db import get_engine, session_scope
 from bot.store.tables import InboundLog, PatrolReport
 
@@ -47,59 +48,11 @@ def reports(server) -> int:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("text", list(ODD.values()), ids=list(ODD))
-def test_odd_messages_get_a_polite_answer_and_leave_the_draft_usable(chat, server, text: str) -> None:  # type: ignore[no-untyped-def]
-    chat.as_("liming").says("巡查发现有人乱倒垃圾")
-    chat.expect_card("哪个组")
-    chat.says(text)  # the callback is answered 200 (Chat.post checks)
-    for entry in chat.new():
-        assert "出了问题" not in entry.get("content", "")
-    assert failures(server) == []
-    chat.says("继续")
-    chat.expect(text="接着办")
-    chat.says("取消")
-    chat.expect(text="已取消")
-    assert reports(server) == 0  # nothing half-written
-
-
-@pytest.mark.parametrize("text", list(ODD.values()), ids=list(ODD))
 def test_odd_messages_without_a_draft(chat, server, text: str) -> None:  # type: ignore[no-untyped-def]
     chat.as_("wangxh").says(text)
     for entry in chat.new():
         assert "出了问题" not in entry.get("content", "")
     assert failures(server) == [] and reports(server) == 0
-
-
-def test_a_tap_on_a_card_whose_draft_expired(chat, server, redis) -> None:  # type: ignore[no-untyped-def]
-    chat.as_("wangxh").says("今日巡查无异常")
-    card = chat.expect_card("请确认")
-    for key in redis.scan_iter(f"{PREFIX}*"):
-        redis.delete(key)  # what CADREBOT_FORM_TTL_HOURS of silence does
-    chat.taps(card, "提交")
-    chat.expect(text="这份登记已过期或已处理", card_update="已失效")
-    assert reports(server) == 0 and failures(server) == []
-    chat.taps(card, "提交")  # and again: the card is finished now
-    chat.expect(text="已失效")
-
-
-def test_a_draft_older_than_the_ttl_is_gone(chat, server, redis) -> None:  # type: ignore[no-untyped-def]
-    import json
-
-    chat.as_("wangxh").says("今日巡查无异常")
-    card = chat.expect_card("请确认")
-    [key] = list(redis.scan_iter(f"{PREFIX}*"))
-    stored = json.loads(redis.get(key))
-    stored["forms"][0]["updated_at"] = "2020-01-01T00:00:00Z"
-    redis.set(key, json.dumps(stored))
-    chat.says("继续")
-    chat.expect_text("没有未完成的登记")
-    chat.taps(card, "提交")
-    chat.expect(text="已过期")
-    assert reports(server) == 0
-
-
-def test_a_tap_on_an_unknown_card(chat, factory) -> None:  # type: ignore[no-untyped-def]
-    chat.as_("wangxh").post(factory.card_tap("wangxh", "form-20200101000000-abcdef", "submit", "code-1"))
-    chat.expect_text("这张卡片已失效")
 
 
 # -- a worker that dies between two messages ----------------------------------------------------------

@@ -1,6 +1,8 @@
 """Conversations through the simulator that show the bot understanding what cadres write: it says back
 what it read, asks for what is missing one question at a time, and asks which reading is meant when it is
-not sure — never guessing. (Patrols, which now file, are in test_e2e_patrol.py.)"""
+not sure — never guessing. (Patrols, which now file, are in test_e2e_patrol.py.)
+
+The transcripts of handlers and forms that need no wire run in process: tests/test_inproc_understanding.py."""
 
 from __future__ import annotations
 
@@ -26,32 +28,3 @@ def test_when_unsure_the_bot_asks_which_reading_is_meant(chat, server) -> None: 
     )
     with session_scope(get_engine(server.settings.database_url)) as s:
         assert s.scalars(select(InboundLog.intent).order_by(InboundLog.id)).all() == ["clarify", "trip"]
-
-
-def test_none_of_the_readings(chat) -> None:  # type: ignore[no-untyped-def]
-    chat.as_("wuhaiyan").says("下村巡查")
-    card = chat.expect_card(title_contains="哪件事")
-    chat.taps(card, "都不是")
-    chat.expect(text="换个说法", card_update="已取消")
-
-
-def test_acknowledgement_needs_no_answer_and_greetings_get_one(chat) -> None:  # type: ignore[no-untyped-def]
-    chat.as_("liming").says("收到")
-    chat.says("👍")
-    chat.expect_nothing()
-    chat.says("在吗")
-    chat.expect_text(contains="您好，我在")
-
-
-def test_only_secretaries_and_supervisors_may_broadcast(chat) -> None:  # type: ignore[no-untyped-def]
-    chat.as_("wangxh").says("通知全体网格员：明天上午9点到村委会开会")
-    chat.expect_text(contains="需要督导或书记权限")
-    chat.as_("liming").says("通知全体网格员：明天上午9点到村委会开会")
-    card = chat.expect_card("发送通知给全体网格员")  # a preview first; a secretary reaches their own village
-    assert {f["keyname"]: f["value"] for f in card["template_card"]["horizontal_content_list"]}["人数"] == "3人"
-
-
-def test_questions_are_answered_with_the_rule(chat) -> None:  # type: ignore[no-untyped-def]
-    chat.as_("liming").says("党员大会要多少人到场才能开？")
-    answer = chat.expect_text(contains="【会议法定人数】")
-    assert "半数以上有表决权的党员到会" in answer and "依据：" in answer

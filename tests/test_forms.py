@@ -106,7 +106,7 @@ def test_an_unreadable_draft_is_dropped_not_fatal(redis) -> None:  # type: ignor
     assert store.drafts(7, NOW) == []
 
 
-def test_a_failed_commit_applies_an_answer_once(server, factory, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_failed_commit_applies_an_answer_once(inproc, factory, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """Drafts are written before the SQL commit; if the commit fails, RQ's retry must not answer twice."""
     import bot.dispatch
     from bot.dispatch import handle_inbound
@@ -130,8 +130,8 @@ def test_a_failed_commit_applies_an_answer_once(server, factory, monkeypatch) ->
     with pytest.raises(OperationalError):
         handle_inbound(answer)  # transient: RQ will retry
     assert handle_inbound(answer) == "processed"  # the retry
-    store = bot.dispatch.form_store(server.settings)
-    [form] = store.drafts(_person_id(server, "liming"), datetime.now(UTC))
+    store = bot.dispatch.form_store(inproc.settings)
+    [form] = store.drafts(_person_id(inproc, "liming"), datetime.now(UTC))
     assert form.values["grid"] == "3组" and form.asking == "resolved"  # answered once: now asking the next
 
 
