@@ -23,6 +23,7 @@ from cards.content import phrase
 from handlers.context import Context
 from handlers.describe import summary
 from handlers.orgs import scope_of
+from handlers.previews import answer_preview, offer_preview
 from handlers.registry import handles
 from scheduler.calendar import in_quiet_hours, next_allowed
 
@@ -101,24 +102,17 @@ def notify(ctx: Context) -> None:
     if in_quiet_hours(ctx.now, ctx.tz, quiet.quiet_start, quiet.quiet_end):
         at = next_allowed(ctx.now, ctx.tz, quiet.quiet_start, quiet.quiet_end).astimezone(ctx.tz)
         later = f"现在是休息时间，确认后将于{at.month}月{at.day}日{at:%H:%M}发出"
-    ctx.card(
-        build_card(
-            "broadcast_preview",
-            flow=FLOW,
-            data={
-                "stage": "preview",
-                "scope": target.id,
-                "audience": audience,
-                "content": content,
-                "people": [p.id for p in people],
-            },
-            audience=audience,
-            where=target.name,
-            count=len(people),
-            content=content,
-            names="、".join(p.name for p in people[:5]) + ("等" if len(people) > 5 else ""),
-            later=later,
-        )
+    offer_preview(
+        ctx,
+        "broadcast_preview",
+        FLOW,
+        {"scope": target.id, "audience": audience, "content": content, "people": [p.id for p in people]},
+        audience=audience,
+        where=target.name,
+        count=len(people),
+        content=content,
+        names="、".join(p.name for p in people[:5]) + ("等" if len(people) > 5 else ""),
+        later=later,
     )
 
 
@@ -262,14 +256,13 @@ def tapped(ctx: Context) -> None:
     action, card = ctx.tap()
     stage = card.data.get("stage")
     if stage == "preview":
-        if action.key != "send":
-            ctx.update_card(card.finished(phrase("cancelled")))
-            ctx.reply("好的，通知没有发出。")
-            return
-        broadcast = send(ctx, card.data)
-        ctx.update_card(card.finished(phrase("sent_to", count=len(broadcast.recipients))))
-        ctx.reply(
-            f"通知已发给{len(broadcast.recipients)}人。1小时后和明天会把送达、确认情况发给您；随时可发「通知情况」查看。"
+        answer_preview(
+            ctx,
+            action,
+            card,
+            send=lambda ctx, data: len(send(ctx, data).recipients),
+            sent=lambda n: f"通知已发给{n}人。1小时后和明天会把送达、确认情况发给您；随时可发「通知情况」查看。",
+            cancelled="好的，通知没有发出。",
         )
         return
     broadcast = ctx.session.get(Broadcast, int(card.data.get("broadcast", 0)))
