@@ -12,16 +12,18 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from bot.models import CardAction
 from bot.store.tables import AttendanceAnswer, AttendanceCall, Org, Person
 from cards.content import card as build_card
 from cards.content import phrase
+from cards.model import Card
 from handlers.context import Context
 from handlers.forms import engine
 from handlers.meetings import branch as br
 from handlers.nlu.chinese_time import extract
 from handlers.nlu.fields import meeting_type
 from handlers.nlu.normalize import normalize
-from handlers.previews import answer_preview, offer_preview
+from handlers.previews import Preview
 from handlers.registry import handles
 
 FLOW = "attendance"
@@ -66,10 +68,8 @@ def offer(ctx: Context, audience: str, content: str) -> bool:
         ctx.reply(f"名册中{who}没有其他党员，通知无人可发。请先更新名册。")
         return True
     when = when_of(ctx, content)
-    offer_preview(
+    PREVIEW.offer(
         ctx,
-        "attendance_preview",
-        FLOW,
         {
             "branch": branch.id,
             "kind": kind,
@@ -173,20 +173,19 @@ def answered(ctx: Context, call: AttendanceCall) -> None:
     )
 
 
+PREVIEW = Preview(
+    flow=FLOW,
+    template="attendance_preview",
+    send=lambda ctx, data: len(send(ctx, data).answers),  # one answer awaited per person invited
+    sent="已向{n}名党员发出参会通知，回复齐了会把统计发给您；随时可发「参会情况」查看。",
+    cancelled="好的，参会通知没有发出。",
+)
+
+
 @handles("card:attendance")
-def tapped(ctx: Context) -> None:
-    action, card = ctx.tap()
+@PREVIEW.taps
+def tapped(ctx: Context, action: CardAction, card: Card) -> None:
     stage = card.data.get("stage")
-    if stage == "preview":
-        answer_preview(
-            ctx,
-            action,
-            card,
-            send=lambda ctx, data: len(send(ctx, data).answers),  # one answer awaited per person invited
-            sent=lambda n: f"已向{n}名党员发出参会通知，回复齐了会把统计发给您；随时可发「参会情况」查看。",
-            cancelled="好的，参会通知没有发出。",
-        )
-        return
     call = ctx.session.get(AttendanceCall, int(card.data.get("call", 0)))
     if call is None:
         ctx.update_card(card.finished(phrase("expired")))
