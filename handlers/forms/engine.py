@@ -14,6 +14,7 @@ from handlers.context import Context
 from handlers.forms import commands
 from handlers.forms.spec import SPECS, Choice, FieldSpec, FormSpec, Invalid
 from handlers.forms.state import FormState
+from handlers.intent import catalogue
 from handlers.nlu import understand
 
 log = logging.getLogger("cadrebot.forms")
@@ -21,7 +22,6 @@ log = logging.getLogger("cadrebot.forms")
 FLOW = "form"
 BUTTON_CHOICES = 5  # more than this and the choices go into a drop-down
 NOTHING_OPEN = "您目前没有未完成的登记。直接发消息即可开始，例如「今日巡查无异常」。"
-REPORT_INTENTS = ("patrol", "meeting", "leave", "trip", "task_progress")
 # words that start a report rather than answer a question about one (公共设施，路灯坏了 answers; 今天巡查2组… reports)
 REPORTS_AGAIN = re.compile(r"巡查|巡逻|巡了|开了|召开|走访|下村|请假")
 
@@ -152,7 +152,7 @@ def intercept(ctx: Context) -> bool:
         return True
     if form.stage == "filling" and form.asking:
         u = ctx.understood = understand(text, ctx.local_now)
-        if u.sure and u.intent in REPORT_INTENTS and (u.intent != form.kind or REPORTS_AGAIN.search(text)):
+        if u.sure and u.intent in catalogue().reports and (u.intent != form.kind or REPORTS_AGAIN.search(text)):
             return False  # a new report: its handler opens a new draft and puts this one on hold
         if take_answer(ctx, form, text):
             return True

@@ -8,6 +8,7 @@ so a word is added by adding a word.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 
 def words(block: str) -> str:
@@ -94,6 +95,20 @@ CATEGORIES: dict[str, list[tuple[str, float]]] = {
     ],
 }
 CATEGORY_RES = {name: [(re.compile(p), w) for p, w in items] for name, items in CATEGORIES.items()}
+
+
+@lru_cache(maxsize=64)
+def category_hits(text: str) -> tuple[tuple[str, re.Match[str], float], ...]:
+    """Per category, the first of its patterns the text matches: (category, match, weight). Read by the patrol
+    evidence and, for whether a problem was found, by the task-progress evidence of the same message."""
+    hits = []
+    for name, patterns in CATEGORY_RES.items():
+        for pattern, weight in patterns:
+            if m := pattern.search(text):
+                hits.append((name, m, weight))
+                break
+    return tuple(hits)
+
 
 NOTHING_FOUND = rx(r"""无异常 未发现异常 (?<!不)(?<!不太)正常的 问题0个 0个问题 发现问题0 无问题 挺正常 都正常 均正常 很正常 一切(?i:ok) 都(?i:ok) 没毛病 一切都好 都挺好
     没有?发现(?:异常|问题|情况|隐患) 一切正常 情况正常 正常(?:$|[,.!，。\s]) 没啥事 没什么事 没事儿?(?:$|[,.!，。\s])
