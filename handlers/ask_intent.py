@@ -1,9 +1,9 @@
-"""咨询问题, declared once (handlers/intent.py); handled by handlers/ask.py. The classifier recognises a
+"""咨询问题, declared once (handlers/catalogue.py); handled by handlers/ask.py. The classifier recognises a
 question by its own decisive rules (handlers/nlu/intents.py); a question carries no fields."""
 
 from __future__ import annotations
 
-from handlers.intent import Help, Intent
+from handlers.catalogue import Help, Intent
 
 DECLARED = (
     Intent(

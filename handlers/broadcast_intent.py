@@ -7,7 +7,7 @@ import re
 from datetime import datetime
 from typing import Any
 
-from handlers.intent import Intent
+from handlers.catalogue import Intent
 
 Fields = dict[str, Any]
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from cards.content import card as build_card
 from cards.content import phrase
+from handlers.catalogue import catalogue, fields_for
 from handlers.context import Context
 from handlers.describe import label
-from handlers.intent import catalogue, fields_for
 from handlers.nlu import Understood
 from handlers.nlu.normalize import normalize
 from handlers.registry import handler_for, handles

@@ -1,12 +1,12 @@
 """How the bot says back what it understood: intent names and one-line summaries, in short Chinese. The
-names and each intent's summary parts are declared with the intent (handlers/intent.py)."""
+names and each intent's summary parts are declared with the intent (handlers/catalogue.py)."""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Any
 
-from handlers.intent import catalogue
+from handlers.catalogue import catalogue
 
 
 def label(intent: str) -> str:

@@ -1,13 +1,13 @@
 """帮助: a card listing what the bot does, one button per topic; a tap sends that topic's how-to. The topics
-are the help lines declared with the intents (handlers/intent.py)."""
+are the help lines declared with the intents (handlers/catalogue.py)."""
 
 from __future__ import annotations
 
 from cards.content import card as build_card
 from cards.content import phrase
 from cards.model import Card
+from handlers.catalogue import catalogue
 from handlers.context import Context
-from handlers.intent import catalogue
 from handlers.registry import handles
 
 

@@ -1,4 +1,4 @@
-"""三会一课 and 请假, declared once (handlers/intent.py): both handled by handlers/meetings/report.py, read by
+"""三会一课 and 请假, declared once (handlers/catalogue.py): both handled by handlers/meetings/report.py, read by
 handlers/meetings/reading.py and handlers/meetings/leave_reading.py; a meeting is filed by the meeting form,
 a leave recorded at once against the branch's next meeting."""
 
@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from handlers.intent import Help, Intent
+from handlers.catalogue import Help, Intent
 from handlers.meetings import leave_reading, reading
 
 
@@ -39,6 +39,7 @@ DECLARED = (
         fields=reading.meeting_fields,
         evidence=reading.evidence,
         weighed=20,
+        opens=reading.OPENS,
         required=("meeting_type", "present"),
         form="meeting",
         offered=True,
@@ -57,6 +58,7 @@ DECLARED = (
         evidence=leave_reading.evidence,
         weighed=10,
         head_threshold=leave_reading.head_threshold,
+        opens=leave_reading.OPENS,
         required=(),
         offered=True,
         describe=describe_leave,

@@ -16,6 +16,7 @@ Fields = dict[str, Any]
 
 # -- evidence --------------------------------------------------------------------------------------------
 
+OPENS = re.compile(r"请假")  # 张三请假…: a new leave, not an answer to the open form
 LEAVE = re.compile(r"请假|请个假|请一?天假|请.{1,3}天假|请半天假|告假|假条|请病假|请事假|销假")
 CANT_ATTEND = re.compile(
     r"去不了|来不了|参加不了|不能参加|无法参加|没法参加|参加不成|不参加了|到不了|赶不回|回不来|来不成|"

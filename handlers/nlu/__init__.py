@@ -12,14 +12,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from handlers.intent import catalogue, fields_for
+from handlers.catalogue import catalogue, fields_for
 from handlers.nlu.chinese_time import TZ
 from handlers.nlu.intents import decide
 from handlers.nlu.normalize import normalize
 
 
 def __getattr__(name: str) -> Any:
-    # derived from the declarations (handlers/intent.py) on first use: they import this package's modules
+    # derived from the declarations (handlers/catalogue.py) on first use: they import this package's modules
     if name == "INTENTS":
         return catalogue().names
     if name == "REQUIRED":  # the fields a report needs before it can be filed, in the order they are asked for

@@ -3,7 +3,7 @@
 Deterministic and explainable: a few decisive rules first (empty, emoji, ack, forwarded, cancel, help,
 broadcast, question), then weighted evidence for the report intents against 'other'. The intents, their
 order and each report intent's evidence are declared with the intent, next to its handler
-(handlers/intent.py); what stays here is shared by all of them. The confidence is the winner's share of the
+(handlers/catalogue.py); what stays here is shared by all of them. The confidence is the winner's share of the
 evidence; below the threshold the bot asks back with the likeliest readings instead of guessing.
 """
 
@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from handlers.intent import catalogue
+from handlers.catalogue import catalogue
 from handlers.nlu import lexicon as lx
 from handlers.nlu.evidence import Evidence
 

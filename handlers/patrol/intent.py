@@ -1,11 +1,11 @@
-"""网格巡查, declared once (handlers/intent.py): handled by handlers/patrol/report.py, read by
+"""网格巡查, declared once (handlers/catalogue.py): handled by handlers/patrol/report.py, read by
 handlers/patrol/reading.py, filed by the patrol form."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from handlers.intent import Help, Intent
+from handlers.catalogue import Help, Intent
 from handlers.patrol import reading
 
 
@@ -47,6 +47,7 @@ DECLARED = (
         evidence=reading.evidence,
         weighed=40,
         head_threshold=reading.head_threshold,
+        opens=reading.OPENS,
         required=("issues", "category", "place"),
         needs=needs,
         form="patrol",

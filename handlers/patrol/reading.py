@@ -19,6 +19,7 @@ Fields = dict[str, Any]
 PATROL = re.compile(
     r"巡查|巡逻|巡河|巡山|巡林|巡了|巡一遍|巡完|巡检|网格员|网格巡|排查|发现|看到|隐患|报告[:：]|上报[:：]?"
 )
+OPENS = re.compile(r"巡查|巡逻|巡了")  # 今天巡查2组…: a new patrol, not an answer to the open form
 GRID = re.compile(r"\d+组|[一二三四五六七八九十]+组|第[一二三四五六七八九十\d]+组|网格")
 
 

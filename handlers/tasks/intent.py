@@ -1,11 +1,11 @@
-"""工作进度, declared once (handlers/intent.py): handled by handlers/tasks/progress.py, read by
+"""工作进度, declared once (handlers/catalogue.py): handled by handlers/tasks/progress.py, read by
 handlers/tasks/reading.py; recorded on the task at once (no form)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from handlers.intent import Intent
+from handlers.catalogue import Intent
 from handlers.tasks import reading
 
 STATUS_WORDS = {"done": "已完成", "in_progress": "进行中", "blocked": "有困难"}

@@ -1,11 +1,11 @@
-"""下村走访, declared once (handlers/intent.py): handled by handlers/trips/report.py, read by
+"""下村走访, declared once (handlers/catalogue.py): handled by handlers/trips/report.py, read by
 handlers/trips/reading.py, filed by the trip form."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from handlers.intent import Help, Intent
+from handlers.catalogue import Help, Intent
 from handlers.trips import reading
 
 
@@ -30,6 +30,7 @@ DECLARED = (
         evidence=reading.evidence,
         weighed=30,
         head_threshold=reading.head_threshold,
+        opens=reading.OPENS,
         required=("village",),
         form="trip",
         offered=True,

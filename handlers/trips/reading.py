@@ -16,6 +16,8 @@ Fields = dict[str, Any]
 
 # -- evidence --------------------------------------------------------------------------------------------
 
+OPENS = re.compile(r"走访|下村")  # 今天去李家村走访…: a new trip, not an answer to the open form
+
 
 def evidence(text: str, ev: Evidence, future: bool = False) -> None:
     if m := lx.TRIP_WORDS.search(text):

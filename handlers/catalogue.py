@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -46,10 +47,13 @@ class Intent:
     evidence: Weigh | None = None  # the classifier's evidence that a message is this intent
     weighed: int = 0  # evidence is weighed in this order: a later intent's evidence may adjust earlier scores
     head_threshold: HeadThreshold | None = None  # a report followed by a question: None is the classifier's 4.5
+    # words that start a new report of this kind rather than answer an open form's question (今天巡查2组…)
+    opens: re.Pattern[str] | None = None
     required: tuple[str, ...] = ()  # fields a report needs before it can be filed, in the order asked
     needs: Callable[[Fields], list[str]] | None = None  # when `required` has exceptions
     form: str | None = None  # the FormSpec kind that files it
     offered: bool = False  # offered as a reading on the clarify card when the bot is unsure
+    never_clarified: bool = False  # acted on however unsure the reading (帮助, 收到, 撤回): asking back would not help
     help: Help | None = None
     describe: Callable[[Fields], list[str]] | None = None  # a summary's parts after the label and the day
 
@@ -74,6 +78,14 @@ class Catalogue:
     @property
     def offered(self) -> tuple[str, ...]:
         return tuple(i.name for i in self.intents if i.offered)
+
+    @property
+    def never_clarified(self) -> frozenset[str]:
+        return frozenset(i.name for i in self.intents if i.never_clarified)
+
+    def opens_report(self, text: str) -> bool:
+        """Does the text start a new report (of any kind) rather than answer a question about one?"""
+        return any(i.opens.search(text) for i in self.intents if i.opens is not None)
 
     @property
     def weighed(self) -> tuple[Intent, ...]:
