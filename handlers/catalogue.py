@@ -6,8 +6,15 @@ A declaration lives in a light module named `intent` inside the handler's packag
 or `<handler>_intent` beside a single-module handler (handlers/broadcast_intent.py), as `DECLARED = (…)`.
 Everything that used to be a hand-kept list — the classifier's vocabulary and its report intents, the
 extractors, the required fields, the labels, the clarify card's readings, the help topics, the form engine's
-report intents — is read from `catalogue()`. Declaration modules import only language code, so reading a
-message (`cadrebot parse`) never loads the handlers, the store or the cards.
+report intents, the words that open a new report over an open form — is read from `catalogue()`. Declaration
+modules import only language code, so reading a message (`cadrebot parse`) never loads the handlers, the
+store or the cards.
+
+A new report intent is a package: `handlers/<name>/reading.py` (its evidence and its fields), `intent.py`
+(the declaration), the handler (`@handles("<name>")`) and, if it files through a form, a `FormSpec`
+registered under the declared `form` kind — plus a table, a migration and card templates if it stores
+something, and labelled messages in tests/data. No central list changes; tests/test_intent_declarations.py
+checks that everything derived from the declarations lines up.
 """
 
 from __future__ import annotations
@@ -18,7 +25,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
+from functools import cache, cached_property
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -65,21 +72,21 @@ class Intent:
 
 @dataclass(frozen=True)
 class Catalogue:
-    intents: tuple[Intent, ...]  # by rank
+    intents: tuple[Intent, ...]  # by rank; the views below are read per message, so each is computed once
 
-    @property
+    @cached_property
     def names(self) -> tuple[str, ...]:
         return tuple(i.name for i in self.intents)
 
-    @property
+    @cached_property
     def reports(self) -> tuple[str, ...]:
         return tuple(i.name for i in self.intents if i.report)
 
-    @property
+    @cached_property
     def offered(self) -> tuple[str, ...]:
         return tuple(i.name for i in self.intents if i.offered)
 
-    @property
+    @cached_property
     def never_clarified(self) -> frozenset[str]:
         return frozenset(i.name for i in self.intents if i.never_clarified)
 
@@ -87,20 +94,24 @@ class Catalogue:
         """Does the text start a new report (of any kind) rather than answer a question about one?"""
         return any(i.opens.search(text) for i in self.intents if i.opens is not None)
 
-    @property
+    @cached_property
     def weighed(self) -> tuple[Intent, ...]:
         return tuple(sorted((i for i in self.intents if i.evidence), key=lambda i: i.weighed))
 
-    @property
+    @cached_property
     def labels(self) -> dict[str, str]:
         return {i.name: i.label for i in self.intents}
 
-    @property
+    @cached_property
     def required(self) -> dict[str, tuple[str, ...]]:
         return {i.name: i.required for i in self.intents if i.fields is not None}
 
+    @cached_property
+    def by_name(self) -> dict[str, Intent]:
+        return {i.name: i for i in self.intents}
+
     def named(self, name: str) -> Intent | None:
-        return next((i for i in self.intents if i.name == name), None)
+        return self.by_name.get(name)
 
 
 def declaration_modules() -> list[str]:

@@ -9,10 +9,34 @@ from typing import Any
 
 from handlers.nlu import lexicon as lx
 from handlers.nlu.evidence import Evidence
+from handlers.nlu.lexicon import rx, words
 from handlers.nlu.numbers import NUM, to_int
 from handlers.nlu.readers import event_day
 
 Fields = dict[str, Any]
+
+# -- words (the kinds of problem are shared with the task evidence: handlers/nlu/lexicon.py) -------------
+
+NOTHING_FOUND = rx(r"""无异常 未发现异常 (?<!不)(?<!不太)正常的 问题0个 0个问题 发现问题0 无问题 挺正常 都正常 均正常 很正常 一切(?i:ok) 都(?i:ok) 没毛病 一切都好 都挺好
+    没有?发现(?:异常|问题|情况|隐患) 一切正常 情况正常 正常(?:$|[,.!，。\s]) 没啥事 没什么事 没事儿?(?:$|[,.!，。\s])
+    无情况 没问题(?:$|[,.!，。\s]) 没有?(?:什么)?问题 没有(?:什么)?情况 平安无事 无事件 没有异常 无特殊情况 风平浪静
+    未见异常 一切安好 无(?:安全隐患|矛盾纠纷|治安问题|隐患|问题|情况)(?:[、，,和及]无\S{2,4})*(?:$|[,，。]|特此)""")
+HANDLED_ACTION = words("""找回 找到了 送去 送了 送到 劝改 打捞 捞干净 捞上来 领回 领回去 打熄 熄灭 灭掉 喊走 撵走 赶跑 劝散 撕干净 撕掉 撕了 挪开 挪了 搬开 移开 弄干净 打扫干净 清干净
+    扫干净 拉开 清理 处理 处置 劝离 劝阻 劝止 劝走 劝回 赶走 制止 调解好 解决 修好 修复 整改 扑灭 办结 清除 清掉
+    清走 清运 拆除 拆掉 恢复 疏通 化解 平息 收回 撤离 拉走 运走 搬走 接回 送回 送走 换了 更换 赔偿 收到 收起 关掉
+    关了 灭了 扶正 加固 填平 盖上 盖好 挪走 移走 铲除""")
+RESOLVED_TRUE = re.compile(
+    rf"已(?:经)?(?:全部|及时|当场|现场)?(?:{HANDLED_ACTION})"
+    rf"|已(?:经)?(?:叫|让|喊|请|督促|劝|要求|帮|协调|安排|组织|联系|和|跟|同|与|带)[^,，。;；已]{{0,8}}?(?:{HANDLED_ACTION}|好了|完)"
+    rf"|(?:{HANDLED_ACTION})(?:好|完)?了|"
+    + words(r"""当场(?:处理|处置|解决|调解|清理) 现场(?:处理|处置|解决) 调解成功 已调解(?!.{0,6}(?:不|未|还|再)) 处理完 清理完
+        清运完 已经好了 没事了 双方满意 双方同意 达成一致 握手言和 接回去了 我去调解好了""")
+)
+RESOLVED_FALSE = rx(r"""已.{0,4}上报 拍照上报 已经?报 上报了 已报 报了(?!名) 等.{1,8}来 报给 转给 交给 报到 报警 还要 还需
+    再调解 暂时 不配合 还没动 没动 还没 尚未 未处理 没处理 没有处理 处理不了 解决不了 需要 需 请.{0,6}(?:处理|解决|协调|维修|来|派|帮)
+    快派 尽快 派人 待处理 待解决 初步调解 不太稳定 再出面 还在 仍在 未解决 没解决 没修 未修 持续 正在处理 报告给 已通知
+    通知了 联系了 打电话给 已.{0,4}报(?:给|到|镇|县|村|所|站|办) 建议 要求 移交 转交 上交 报送 反映给 后续跟踪 跟踪 已登记 登记了 等明天 等.{0,4}统一 明天再 改天再
+    没调成 没调好 没成功 (?i:pls) 出面 告知户主 告知 还没改 没改完""")
 
 # -- evidence --------------------------------------------------------------------------------------------
 
@@ -26,12 +50,12 @@ GRID = re.compile(r"\d+组|[一二三四五六七八九十]+组|第[一二三四
 def evidence(text: str, ev: Evidence, future: bool = False) -> None:
     if m := PATROL.search(text):
         ev.add("patrol", 2.5 if m.group(0).startswith("巡") else 1.5, f"patrol word '{m.group(0)}'")
-    if m := lx.NOTHING_FOUND.search(text):
+    if m := NOTHING_FOUND.search(text):
         ev.add("patrol", 2.0, f"nothing found '{m.group(0)}'")
     hits = lx.category_hits(text)
     for name, m, weight in hits:
         ev.add("patrol", min(weight, 1.5), f"{name} '{m.group(0)}'")
-    if m := lx.RESOLVED_TRUE.search(text):
+    if m := RESOLVED_TRUE.search(text):
         ev.add("patrol", 1.0 if hits else 0.8, f"handled '{m.group(0)}'")
     if hits and GRID.search(text):
         ev.add("patrol", 0.8, "in a grid")
@@ -189,7 +213,7 @@ def _clause_around(text: str, start: int, end: int) -> str:
 
 def issue_count(text: str) -> int | None:
     """How many distinct problems: 三盏 → 3, one incident without a number → 1, 无异常 → 0, 好几处 → unknown."""
-    nothing = list(lx.NOTHING_FOUND.finditer(text))
+    nothing = list(NOTHING_FOUND.finditer(text))
     if nothing:
         after = re.sub(r"(?:无|没有|未发现|没发现|不存在)[^,，。;；\s]{0,6}", "", text[nothing[-1].end() :])
         if not (
@@ -246,8 +270,8 @@ def has_strong_problem(text: str) -> bool:
 def resolved(text: str) -> bool | None:
     """Handled on the spot? With both kinds of words, the last one says how things stand now:
     暂时劝回去了 还要再调解 → not yet; 已通知他家里人 领回去了 → handled."""
-    last_false = max((m.end() for m in lx.RESOLVED_FALSE.finditer(text)), default=-1)
-    last_true = max((m.end() for m in lx.RESOLVED_TRUE.finditer(text)), default=-1)
+    last_false = max((m.end() for m in RESOLVED_FALSE.finditer(text)), default=-1)
+    last_true = max((m.end() for m in RESOLVED_TRUE.finditer(text)), default=-1)
     if last_false < 0 and last_true < 0:
         return False if DAMAGED.search(text) else None
     return last_true > last_false

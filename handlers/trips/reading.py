@@ -7,12 +7,21 @@ import re
 from datetime import datetime
 from typing import Any
 
-from handlers.nlu import lexicon as lx
 from handlers.nlu.chinese_time import Prefer, extract
 from handlers.nlu.evidence import Evidence
+from handlers.nlu.lexicon import rx
 from handlers.nlu.readers import event_day
 
 Fields = dict[str, Any]
+
+# -- words -----------------------------------------------------------------------------------------------
+
+TRIP_WORDS = rx(
+    r"下村 进村 入户 走访 驻村 包村 下乡 到村 去村 下组 家访 回访 院坝会 屋场会 走村 村里走 看望 慰问 看了\d+户 去了趟"
+)
+NO_TRIP = rx("(?:没|没有|未|不|没能)(?:去)?(?:下村|进村|下乡|去村|出去|走访) 下村取消 走访取消 取消了?(?:下村|走访)")
+PLANNED = rx(r"""明天 明日 明儿 后天 大后天 下周 下个?星期 下个?礼拜 下个月 下月 计划 准备 打算 拟 将要 将于 要去 预计
+    安排(?:去|在) 想去 回头去 过两天 改天 待会 一会儿?去 等会 ^\s*去""")
 
 # -- evidence --------------------------------------------------------------------------------------------
 
@@ -20,13 +29,13 @@ OPENS = re.compile(r"走访|下村")  # 今天去李家村走访…: a new trip,
 
 
 def evidence(text: str, ev: Evidence, future: bool = False) -> None:
-    if m := lx.TRIP_WORDS.search(text):
+    if m := TRIP_WORDS.search(text):
         ev.add("trip", 2.5, f"trip word '{m.group(0)}'")
         if re.search(r"走访.{0,8}\d+户|\d+户", text):
             ev.add("trip", 1.0, "households")
     if (m := re.search(r"(?:去|到|赴|在|前往|跑了)(?:了)?(?:趟|一趟)?[\u4e00-\u9fa5]{1,4}村", text)) and villages(text):
         ev.add("trip", 2.0, f"to a village '{m.group(0)}'")
-    if (m := lx.NO_TRIP.search(text)) and not villages(text):
+    if (m := NO_TRIP.search(text)) and not villages(text):
         ev.add("trip", -6.0, f"no trip '{m.group(0)}'")
         ev.add("other", 3.0, "says no trip happened")
 
@@ -176,7 +185,7 @@ def trip_fields(text: str, original: str, now: datetime) -> Fields:
     out: Fields = {}
     done = re.search(r"了(?!解)|已|完|过(?![年节来去后])|刚|回来|打卡|补报|补录|共|收集|开展了", text)
     due_later = any(s.deadline and s.end > now for s in extract(text, now, "future"))  # 本月内去刘庄村
-    planned = (lx.PLANNED.search(text) or due_later) and not done
+    planned = (PLANNED.search(text) or due_later) and not done
     prefer: Prefer = "past" if done else "future" if planned else None
     day = event_day(text, now, prefer, TRIP_ACT)
     if day is None and re.search(r"打卡|现在在|正在|刚到|到了", text):
