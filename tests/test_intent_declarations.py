@@ -102,7 +102,7 @@ def _literal_intents(path: Path) -> set[str]:
         if name in ("Verdict", "add", "handles") and isinstance(first, ast.Constant) and isinstance(first.value, str):
             found.add(first.value)
         if name == "Verdict" and len(node.args) > 2 and isinstance(node.args[2], ast.Dict):
-            found |= {k.value for k in node.args[2].keys if isinstance(k, ast.Constant)}
+            found |= {k.value for k in node.args[2].keys if isinstance(k, ast.Constant) and isinstance(k.value, str)}
     return found
 
 
