@@ -177,8 +177,9 @@ def decide(text: str, original: str, now: datetime | None = None) -> Verdict:
             report_evidence(head, report_head)
         head_best = max(catalogue().reports, key=lambda k: report_head.scores[k])
         done_head = bool(re.search(r"了|已|完|过|共", head))
-        # a trip, a task or a patrol report needs less to stand on its own than a meeting or a leave, whose
-        # numbers and names are as often the subject of a question (应到40人来了19个 算不算数)
+        # each report intent declares what its head needs: a trip, a task or a patrol said to be done needs less
+        # than a meeting or a leave, whose numbers and names are as often the subject of a question (应到40人来了19个
+        # 算不算数)
         best = catalogue().named(head_best)
         threshold = best.head_threshold(body, head, done_head) if best and best.head_threshold else QUESTION_HEAD
         if re.search(r"顺便问|顺便说|另外问|再问一下|还有个事", body):
