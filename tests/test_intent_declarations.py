@@ -147,3 +147,11 @@ def test_an_open_form_tells_a_new_report_from_an_answer_by_the_declared_words() 
         assert catalogue().opens_report(text), text
     for text in ("公共设施，路灯坏了", "3组", "5人", "王家湾"):
         assert not catalogue().opens_report(text), text
+
+
+def test_withdrawable_records_are_declared_reports_looked_for_in_their_declared_order(loaded: None) -> None:
+    from handlers.withdraw import FINDERS, in_rank_order
+
+    assert set(FINDERS) <= set(catalogue().reports)
+    order = [name for name in catalogue().names if name in FINDERS]
+    assert in_rank_order() == [FINDERS[name] for name in order]  # not the order discovery imported them in
