@@ -22,8 +22,8 @@ from handlers.context import Context
 from handlers.forms import engine
 from handlers.meetings import branch as br
 from handlers.nlu.chinese_time import extract
-from handlers.nlu.fields import meeting_type
 from handlers.nlu.normalize import normalize
+from handlers.nlu.readers import meeting_type
 from handlers.previews import Preview
 from handlers.registry import handles
 

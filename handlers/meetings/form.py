@@ -16,10 +16,10 @@ from handlers.forms.dates import past_day, show_date
 from handlers.forms.spec import Choice, FieldSpec, FormSpec, Invalid, register
 from handlers.meetings import branch as br
 from handlers.nlu.chinese_time import extract
-from handlers.nlu.fields import meeting_type as read_type
 from handlers.nlu.normalize import normalize
 from handlers.nlu.numbers import to_int
 from handlers.nlu.people import looks_like_name, plausible_name
+from handlers.nlu.readers import meeting_type as read_type
 from knowledge.quorum import check
 from knowledge.rules import MEETING_TYPES
 

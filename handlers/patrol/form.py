@@ -12,13 +12,13 @@ from bot.store.tables import Org
 from handlers.context import Context
 from handlers.forms.dates import past_day, show_date
 from handlers.forms.spec import Choice, FieldSpec, FormSpec, Invalid, register
-from handlers.nlu.fields import category as read_category
-from handlers.nlu.fields import grid as read_grid
-from handlers.nlu.fields import issue_count
-from handlers.nlu.fields import resolved as read_resolved
 from handlers.nlu.normalize import normalize
 from handlers.orgs import ancestor, my_grids
 from handlers.patrol.filing import file_patrol
+from handlers.patrol.reading import category as read_category
+from handlers.patrol.reading import grid as read_grid
+from handlers.patrol.reading import issue_count
+from handlers.patrol.reading import resolved as read_resolved
 
 CATEGORIES = ["矛盾纠纷", "安全隐患", "治安", "环境卫生", "公共设施", "民生服务", "重点人员", "其他"]
 MAX_AGE_DAYS = 30

@@ -15,10 +15,10 @@ from handlers.context import Context
 from handlers.forms.dates import show_date
 from handlers.forms.spec import Choice, FieldSpec, FormSpec, Invalid, register
 from handlers.nlu.chinese_time import first_day
-from handlers.nlu.fields import household_count
-from handlers.nlu.fields import villages as read_villages
 from handlers.nlu.normalize import normalize
 from handlers.orgs import my_villages
+from handlers.trips.reading import household_count
+from handlers.trips.reading import villages as read_villages
 from handlers.trips.subsidy import assess, yuan
 
 MAX_AGE_DAYS = 60
