@@ -16,15 +16,17 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.models import CardReply, Outgoing
+from bot.models import CardAction, CardReply, Outgoing
 from bot.roles import OrgKind, Role
 from bot.store.reminders import add_reminder
 from bot.store.tables import Broadcast, BroadcastRecipient, Org, Outbox, Person, PersonRole
 from cards.content import card as build_card
 from cards.content import phrase
+from cards.model import Card
 from handlers.context import Context
 from handlers.describe import summary
 from handlers.orgs import scope_of
+from handlers.previews import Preview
 from handlers.registry import handles
 from knowledge.calendar import in_quiet_hours, next_allowed
 
@@ -103,24 +105,15 @@ def notify(ctx: Context) -> None:
     if in_quiet_hours(ctx.now, ctx.tz, quiet.quiet_start, quiet.quiet_end):
         at = next_allowed(ctx.now, ctx.tz, quiet.quiet_start, quiet.quiet_end).astimezone(ctx.tz)
         later = f"现在是休息时间，确认后将于{at.month}月{at.day}日{at:%H:%M}发出"
-    ctx.card(
-        build_card(
-            "broadcast_preview",
-            flow=FLOW,
-            data={
-                "stage": "preview",
-                "scope": target.id,
-                "audience": audience,
-                "content": content,
-                "people": [p.id for p in people],
-            },
-            audience=audience,
-            where=target.name,
-            count=len(people),
-            content=content,
-            names="、".join(p.name for p in people[:5]) + ("等" if len(people) > 5 else ""),
-            later=later,
-        )
+    PREVIEW.offer(
+        ctx,
+        {"scope": target.id, "audience": audience, "content": content, "people": [p.id for p in people]},
+        audience=audience,
+        where=target.name,
+        count=len(people),
+        content=content,
+        names="、".join(p.name for p in people[:5]) + ("等" if len(people) > 5 else ""),
+        later=later,
     )
 
 
@@ -270,21 +263,18 @@ def status_reply(ctx: Context) -> None:
     ctx.reply(summary_for(ctx.session, broadcast, ctx.tz) if broadcast else "您还没有发过通知。")
 
 
+PREVIEW = Preview(
+    flow=FLOW,
+    template="broadcast_preview",
+    send=lambda ctx, data: len(send(ctx, data).recipients),
+    sent="通知已发给{n}人。1小时后和明天会把送达、确认情况发给您；随时可发「通知情况」查看。",
+    cancelled="好的，通知没有发出。",
+)
+
+
 @handles("card:broadcast")
-def tapped(ctx: Context) -> None:
-    action, card = ctx.tap()
-    stage = card.data.get("stage")
-    if stage == "preview":
-        if action.key != "send":
-            ctx.update_card(card.finished(phrase("cancelled")))
-            ctx.reply("好的，通知没有发出。")
-            return
-        sent = send(ctx, card.data)
-        ctx.update_card(card.finished(phrase("sent_to", count=len(sent.recipients))))
-        ctx.reply(
-            f"通知已发给{len(sent.recipients)}人。1小时后和明天会把送达、确认情况发给您；随时可发「通知情况」查看。"
-        )
-        return
+@PREVIEW.taps
+def tapped(ctx: Context, action: CardAction, card: Card) -> None:
     broadcast = ctx.session.get(Broadcast, int(card.data.get("broadcast", 0)))
     if broadcast is None:
         ctx.update_card(card.finished(phrase("expired")))

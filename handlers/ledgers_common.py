@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import calendar
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import date, datetime
+from functools import wraps
 from io import BytesIO
-from typing import Any, Literal
+from typing import Any, Literal, ParamSpec
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
@@ -34,6 +35,7 @@ BORDER = Border(left=_thin, right=_thin, top=_thin, bottom=_thin)
 CENTRE = Alignment(horizontal="center", vertical="center")
 WRAP = Alignment(horizontal="left", vertical="center", wrap_text=True)
 YUAN = '#,##0.00"元"'
+P = ParamSpec("P")
 
 
 def parse_month(text: str) -> tuple[int, int]:
@@ -148,10 +150,77 @@ def period_line(scope: Org, year: int, month: int, tz: ZoneInfo, now: datetime) 
     return f"单位：{scope.path}　期间：{year}年{month}月1日—{month}月{last}日　导出时间：{exported}"
 
 
+def table(
+    ws: Worksheet,
+    title: str,
+    period: str,
+    headers: Sequence[str],
+    widths: Sequence[int],
+    lines: Iterable[Sequence[Any]],
+    *,
+    empty: str,
+    formats: Mapping[int, str] | None = None,
+    wrap: Collection[int] = (),
+    orientation: Literal["landscape", "portrait"] = "landscape",
+    header_height: float = 22,
+) -> int:
+    """A ledger's sheet up to its totals: the frame, then one numbered line a record (序号 first, `formats`
+    and `wrap` by column number), or the line saying there is none. Returns the row for the totals."""
+    r = frame(ws, title, period, headers, widths, orientation=orientation, header_height=header_height)
+    ncols = len(headers)
+    written = 0
+    for n, line in enumerate(lines, start=1):
+        for col, value in enumerate((n, *line), start=1):
+            cell = put(ws, r, col, value, fmt=(formats or {}).get(col))
+            if col in wrap:
+                cell.alignment = WRAP
+        r += 1
+        written = n
+    if not written:
+        r = empty_row(ws, r, ncols, empty)
+    return r
+
+
+def totals_line(
+    ws: Worksheet, row: int, ncols: int, cells: Mapping[int, Any], *, formats: Mapping[int, str], wrap: int
+) -> None:
+    """The bold 合计 line that ends a ledger's sheet (`wrap`: the column of its sentence), then the print area."""
+    blank_row(ws, row, ncols, bold=True)
+    put(ws, row, 1, "合计", bold=True)
+    for col, value in cells.items():
+        cell = put(ws, row, col, value, bold=True, fmt=formats.get(col))
+        if col == wrap:
+            cell.alignment = WRAP
+    ws.row_dimensions[row].height = 30
+    print_area(ws, row, ncols)
+
+
+def workbook(*sheets: tuple[str, Callable[[Worksheet], None]]) -> Workbook:
+    """A workbook of these sheets in this order, each filled by its function."""
+    wb = Workbook()
+    first = wb.active
+    assert first is not None
+    for n, (title, fill) in enumerate(sheets):
+        ws = first if n == 0 else wb.create_sheet(title)
+        ws.title = title
+        fill(ws)
+    return wb
+
+
 def workbook_bytes(wb: Workbook) -> bytes:
     buffer = BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
+
+
+def as_bytes(build: Callable[P, Workbook]) -> Callable[P, bytes]:
+    """The .xlsx file of what `build` makes, for the download link and the CLI."""
+
+    @wraps(build)
+    def file(*args: P.args, **kwargs: P.kwargs) -> bytes:
+        return workbook_bytes(build(*args, **kwargs))
+
+    return file
 
 
 # -- the signed link ------------------------------------------------------------------------------------

@@ -30,33 +30,19 @@ def registered() -> list[str]:
     return sorted(_HANDLERS)
 
 
-FLOWS = (
-    "handlers.help",
-    "handlers.welcome",
-    "handlers.media",
-    "handlers.chat",
-    "handlers.clarify",
-    "handlers.patrol.report",
-    "handlers.patrol.events",
-    "handlers.withdraw",
-    "handlers.patrol.withdraw",
-    "handlers.meetings.withdraw",
-    "handlers.trips.withdraw",
-    "handlers.meetings.report",
-    "handlers.meetings.attendance",
-    "handlers.trips.report",
-    "handlers.trips.filing",
-    "handlers.tasks.progress",
-    "handlers.tasks.interview",
-    "handlers.ask",
-    "handlers.cancel",
-    "handlers.broadcast",
-)
+def flow_modules() -> list[str]:
+    """Every module of the `handlers` package, found by walking it: any of them may register handlers or forms,
+    so a new flow is loaded by existing, not by being listed."""
+    import pkgutil
+
+    import handlers
+
+    return sorted(info.name for info in pkgutil.walk_packages(handlers.__path__, "handlers.") if not info.ispkg)
 
 
 def load() -> None:
-    """Import every flow module, which registers its handlers."""
+    """Import every handlers module, which registers its handlers (and forms)."""
     import importlib
 
-    for module in FLOWS:
+    for module in flow_modules():
         importlib.import_module(module)

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from bot.store.tables import AuditLog
 from cards.content import card as build_card
 from cards.content import phrase
+from handlers.catalogue import catalogue
 from handlers.context import Context
 from handlers.registry import handles
 
@@ -70,8 +71,15 @@ def refusal(ctx: Context, item: Withdrawable) -> str | None:
     return None
 
 
+def in_rank_order() -> list[Finder]:
+    """The finders in their intents' declared order (patrol, meeting, trip), not the order their modules
+    happened to load in: of two records filed at the same moment, the earlier intent's is the latest."""
+    names = catalogue().names
+    return [FINDERS[k] for k in sorted(FINDERS, key=lambda k: names.index(k) if k in names else len(names))]
+
+
 def latest(ctx: Context) -> Withdrawable | None:
-    found = [item for find in FINDERS.values() if (item := find(ctx, None)) is not None]
+    found = [item for find in in_rank_order() if (item := find(ctx, None)) is not None]
     return max(found, key=lambda item: item.filed_at, default=None)
 
 

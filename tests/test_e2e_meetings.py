@@ -7,7 +7,7 @@ The transcripts of handlers and forms that need no wire run in process: tests/te
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -16,20 +16,13 @@ from sqlalchemy import select
 from bot.store.db import get_engine, session_scope
 from bot.store.tables import Meeting, MeetingAbsence
 
+from transcript import fields_of, rows
+
 # every transcript here runs twice: people on WeCom, and the same people on DingTalk
 pytestmark = [pytest.mark.dated, pytest.mark.parametrize("platform", ["wecom", "dingtalk"])]
 
 TZ = ZoneInfo("Asia/Shanghai")
 MEMBERS = ["lixiuying", "liufang", "wangxh", "lijianhua", "liguilan", "zhangqiang", "chengang", "guoliang"]
-
-
-def rows(server, model: Any, *where: Any) -> list[Any]:  # type: ignore[no-untyped-def]
-    with session_scope(get_engine(server.settings.database_url)) as s:
-        return list(s.scalars(select(model).where(*where).order_by(model.id)))
-
-
-def fields_of(card: dict[str, Any]) -> dict[str, str]:
-    return {f["keyname"]: f["value"] for f in card["template_card"].get("horizontal_content_list", [])}
 
 
 def test_a_meeting_filed_in_one_tap(chat, server) -> None:  # type: ignore[no-untyped-def]

@@ -6,7 +6,9 @@ The transcripts of handlers and forms that need no wire run in process: tests/te
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -14,18 +16,11 @@ from sqlalchemy import select
 from bot.store.db import get_engine, session_scope
 from bot.store.tables import Attachment, AuditLog, EventPhase, GridEvent, PatrolReport
 
+from transcript import fields_of, rows
+
 RECEIPT = re.compile(r"XC-\d{8}-\d{3}")
 # every transcript here runs twice: people on WeCom, and the same people on DingTalk
 pytestmark = [pytest.mark.dated, pytest.mark.parametrize("platform", ["wecom", "dingtalk"])]
-
-
-def rows(server, model: Any, *where: Any) -> list[Any]:  # type: ignore[no-untyped-def]
-    with session_scope(get_engine(server.settings.database_url)) as s:
-        return list(s.scalars(select(model).where(*where).order_by(model.id)))
-
-
-def fields_of(card: dict[str, Any]) -> dict[str, str]:
-    return {f["keyname"]: f["value"] for f in card["template_card"].get("horizontal_content_list", [])}
 
 
 def updates(got: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -36,9 +31,10 @@ def updates(got: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def test_nothing_found_is_one_message_and_one_tap(chat, server) -> None:  # type: ignore[no-untyped-def]
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()  # 今日: the day the test runs, where the village is
     chat.as_("wangxh").says("今日巡查无异常")
     card = chat.expect_card("请确认巡查记录")
-    assert fields_of(card) == {"日期": fields_of(card)["日期"], "网格": "3组", "情况": "无异常"}
+    assert fields_of(card) == {"日期": f"{today.month}月{today.day}日", "网格": "3组", "情况": "无异常"}
     chat.taps(card, "提交")
     got = chat.expect(text="巡查记录已提交", card_update="已提交 · 编号 XC-")
     receipt = RECEIPT.search(updates(got)[0]["template_card"]["replace_text"]).group(0)  # type: ignore[union-attr]

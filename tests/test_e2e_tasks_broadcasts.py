@@ -5,7 +5,6 @@ with its preview, one batched call, confirmations, the summary and 提醒未确�
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -16,20 +15,11 @@ from bot.store.tables import AuditLog, BroadcastRecipient, InterviewNotice, Org,
 from knowledge.plan.tasks_file import DEMO_TASKS, load
 from scheduler.jobs import fire_due, plan_all
 
-from transcript import card_words
+from transcript import card_words, fields_of, rows
 
 pytestmark = pytest.mark.dated
 
 TZ = ZoneInfo("Asia/Shanghai")
-
-
-def rows(server, model: Any, *where: Any) -> list[Any]:  # type: ignore[no-untyped-def]
-    with session_scope(get_engine(server.settings.database_url)) as s:
-        return list(s.scalars(select(model).where(*where).order_by(model.id)))
-
-
-def fields_of(card: dict[str, Any]) -> dict[str, str]:
-    return {f["keyname"]: f["value"] for f in card["template_card"].get("horizontal_content_list", [])}
 
 
 def a_task(server, deadline: date, title: str = "活动阵地提升") -> int:  # type: ignore[no-untyped-def]

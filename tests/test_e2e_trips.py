@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -19,19 +18,11 @@ from bot.store.tables import AuditLog, Trip
 from knowledge.rules import write_rules
 
 from conftest import chat_on
+from transcript import fields_of, rows
 
 TZ = ZoneInfo("Asia/Shanghai")
 # every transcript here runs twice: people on WeCom, and the same people on DingTalk
 pytestmark = [pytest.mark.dated, pytest.mark.parametrize("platform", ["wecom", "dingtalk"])]
-
-
-def rows(server, model: Any, *where: Any) -> list[Any]:  # type: ignore[no-untyped-def]
-    with session_scope(get_engine(server.settings.database_url)) as s:
-        return list(s.scalars(select(model).where(*where).order_by(model.id)))
-
-
-def fields_of(card: dict[str, Any]) -> dict[str, str]:
-    return {f["keyname"]: f["value"] for f in card["template_card"].get("horizontal_content_list", [])}
 
 
 def test_a_trip_approved(chat, server) -> None:  # type: ignore[no-untyped-def]

@@ -13,10 +13,11 @@ from typer.testing import CliRunner
 from bot.cli import app
 from handlers.nlu import understand
 from handlers.nlu.chinese_time import TZ
-from handlers.nlu.fields import grid, household_count, villages
 from handlers.nlu.normalize import normalize
 from handlers.nlu.numbers import quantities_to_digits, to_int
 from handlers.nlu.people import absentees, leave_names
+from handlers.patrol.reading import grid
+from handlers.trips.reading import household_count, villages
 
 NOW = datetime(2024, 5, 15, 10, tzinfo=TZ)
 

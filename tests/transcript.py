@@ -13,11 +13,24 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from bot.sim.callbacks import CallbackFactory
 from bot.sim.dingtalk_callbacks import DingCallback, DingTalkCallbackFactory
 from bot.sim.fake_dingtalk import FakeDingTalk, view
 from bot.sim.fake_wecom import FakeWeCom
+from bot.store.db import get_engine, session_scope
+
+
+def rows(server, model: Any, *where: Any) -> list[Any]:  # type: ignore[no-untyped-def]
+    """The records of `model` in the live server's database (matching `where`), oldest first."""
+    with session_scope(get_engine(server.settings.database_url)) as s:
+        return list(s.scalars(select(model).where(*where).order_by(model.id)))
+
+
+def fields_of(card: dict[str, Any]) -> dict[str, str]:
+    """A card's fields as the phone shows them: label → value."""
+    return {f["keyname"]: f["value"] for f in card["template_card"].get("horizontal_content_list", [])}
 
 
 class DingTalkPhone:

@@ -18,7 +18,6 @@ fake WeCom API keeps), so the chat page and the transcripts read both platforms 
 
 from __future__ import annotations
 
-import asyncio
 import json
 import secrets
 import time
@@ -34,6 +33,7 @@ from sqlalchemy import select
 from bot.config import Settings
 from bot.platforms.dingtalk.crypto import robot_sign
 from bot.queue import redis_client
+from bot.sim.faults import SimulatedPlatform, add_control_routes, fault_answer, json_body
 from bot.store.db import get_engine, session_scope
 from bot.store.tables import Person
 from cards import dingtalk_limits
@@ -53,7 +53,9 @@ def old_err(code: int, msg: str) -> dict[str, Any]:
     return {"errcode": code, "errmsg": msg}
 
 
-class FakeDingTalk:
+class FakeDingTalk(SimulatedPlatform):
+    prefix = PREFIX
+
     def __init__(self, settings: Settings, redis: Redis | None = None) -> None:
         self.settings = settings
         self.redis = redis or redis_client(settings.redis_url)
@@ -72,45 +74,6 @@ class FakeDingTalk:
     def leave(self, user: str) -> None:
         self.redis.sadd(f"{PREFIX}:left", user)
 
-    def record(self, entry: dict[str, Any], users: list[str]) -> dict[str, Any]:
-        entry["seq"] = self.redis.incr(f"{PREFIX}:seq")
-        entry["at"] = time.time()
-        data = json.dumps(entry, ensure_ascii=False)
-        pipe = self.redis.pipeline(transaction=False)
-        pipe.rpush(f"{PREFIX}:log", data)
-        for user in users:
-            pipe.rpush(f"{PREFIX}:inbox:{user}", data)
-        pipe.execute()
-        return entry
-
-    def fault(self, api: str) -> dict[str, Any] | None:
-        """Take one use of the fault switched on for `api` (or for any API), if there is one."""
-        for name in (api, "any"):
-            key = f"{PREFIX}:fault:{name}"
-            if not self.redis.exists(key):
-                continue
-            remaining = self.redis.hincrby(key, "remaining", -1)
-            raw = self.redis.hget(key, "spec")
-            if remaining <= 0:
-                self.redis.delete(key)
-            if remaining >= 0:
-                return json.loads(raw) if raw else {}
-        return None
-
-    def set_fault(
-        self,
-        api: str,
-        count: int,
-        *,
-        http_status: int | None = None,
-        code: str | None = None,
-        errcode: int | None = None,
-        delay: float | None = None,
-    ) -> None:
-        spec = {"http_status": http_status, "code": code, "errcode": errcode, "delay": delay}
-        self.redis.hset(f"{PREFIX}:fault:{api}", mapping={"remaining": count, "spec": json.dumps(spec)})
-
-    # -- tokens ---------------------------------------------------------------------------------------
     def access_token(self, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         secret = self.settings.dingtalk_client_secret
         if body.get("appKey") != self.settings.dingtalk_client_id or not secret:
@@ -342,18 +305,6 @@ class FakeDingTalk:
             self.record({"api": "card_update", "outTrackId": track, "cardParamMap": params, "users": [user]}, [user])
         return 200, {"success": True, "result": True}
 
-    # -- for tests and the chat page -------------------------------------------------------------------
-    def sent(self) -> list[dict[str, Any]]:
-        return [json.loads(x) for x in self.redis.lrange(f"{PREFIX}:log", 0, -1)]
-
-    def inbox(self, user: str) -> list[dict[str, Any]]:
-        return [json.loads(x) for x in self.redis.lrange(f"{PREFIX}:inbox:{user}", 0, -1)]
-
-    def reset(self) -> None:
-        keys = list(self.redis.scan_iter(f"{PREFIX}:*"))
-        for i in range(0, len(keys), 500):
-            self.redis.delete(*keys[i : i + 500])
-
 
 # -- the common record shape -------------------------------------------------------------------------
 
@@ -447,18 +398,12 @@ def view(entry: dict[str, Any]) -> dict[str, Any]:
 # -- the router ----------------------------------------------------------------------------------------
 
 
-async def _faulted(fake: FakeDingTalk, api: str, old: bool = False) -> JSONResponse | None:
-    spec = await run_in_threadpool(fake.fault, api)
-    if not spec:
-        return None
-    if spec.get("delay"):
-        await asyncio.sleep(float(spec["delay"]))
-    if spec.get("http_status"):
-        status = int(spec["http_status"])
-        return JSONResponse({"code": spec.get("code") or "injected", "message": "injected fault"}, status_code=status)
-    if spec.get("errcode") is not None:
-        return JSONResponse(old_err(int(spec["errcode"]), "injected fault"))
-    return None
+async def _faulted(fake: FakeDingTalk, api: str) -> JSONResponse | None:
+    return await fault_answer(
+        await run_in_threadpool(fake.fault, api),
+        lambda spec: {"code": spec.get("code") or "injected", "message": "injected fault"},
+        lambda code: old_err(code, "injected fault"),
+    )
 
 
 class FakeDingTalkRouter(APIRouter):
@@ -471,13 +416,6 @@ def build_router(settings: Settings) -> FakeDingTalkRouter:
     fake = FakeDingTalk(settings)
     router = FakeDingTalkRouter(prefix="/sim/dingtalk")
 
-    async def body_of(request: Request) -> dict[str, Any] | None:
-        try:
-            body = json.loads(await request.body())
-        except ValueError:
-            return None
-        return body if isinstance(body, dict) else None
-
     def answer(result: tuple[int, dict[str, Any]]) -> JSONResponse:
         return JSONResponse(result[1], status_code=result[0])
 
@@ -485,7 +423,7 @@ def build_router(settings: Settings) -> FakeDingTalkRouter:
         injected = await _faulted(fake, api)
         if injected:
             return injected
-        body = await body_of(request)
+        body = await json_body(request)
         if body is None:
             return answer(new_err(400, "InvalidParameter", "the body is not a JSON object"))
         token = request.headers.get("x-acs-dingtalk-access-token")
@@ -496,7 +434,7 @@ def build_router(settings: Settings) -> FakeDingTalkRouter:
         injected = await _faulted(fake, "token")
         if injected:
             return injected
-        body = await body_of(request) or {}
+        body = await json_body(request) or {}
         return answer(await run_in_threadpool(fake.access_token, body))
 
     @router.post("/v1.0/robot/oToMessages/batchSend")
@@ -524,7 +462,7 @@ def build_router(settings: Settings) -> FakeDingTalkRouter:
         injected = await _faulted(fake, "session")
         if injected:
             return injected
-        body = await body_of(request)
+        body = await json_body(request)
         if body is None:
             return JSONResponse(old_err(40035, "缺少参数 json"))
         return JSONResponse(await run_in_threadpool(fake.send_by_session, session, body))
@@ -534,40 +472,12 @@ def build_router(settings: Settings) -> FakeDingTalkRouter:
         injected = await _faulted(fake, "webhook")
         if injected:
             return injected
-        body = await body_of(request)
+        body = await json_body(request)
         if body is None:
             return JSONResponse(old_err(40035, "缺少参数 json"))
         query = dict(request.query_params)
         return JSONResponse(await run_in_threadpool(fake.webhook, query, body))
 
-    # -- control endpoints for tests and the chat page -------------------------------------------------
-    @router.post("/_faults")
-    async def set_fault(request: Request) -> JSONResponse:
-        spec = await body_of(request) or {}
-        if spec.get("expire_tokens"):
-            return JSONResponse({"expired": await run_in_threadpool(fake.expire_tokens)})
-        if spec.get("expire_sessions"):
-            return JSONResponse({"expired": await run_in_threadpool(fake.expire_sessions)})
-        await run_in_threadpool(
-            lambda: fake.set_fault(
-                str(spec.get("api", "batchSend")),
-                int(spec.get("count", 1)),
-                http_status=spec.get("http_status"),
-                code=spec.get("code"),
-                errcode=spec.get("errcode"),
-                delay=spec.get("delay"),
-            )
-        )
-        return JSONResponse({"ok": True})
-
-    @router.get("/_sent")
-    async def sent() -> JSONResponse:
-        return JSONResponse(await run_in_threadpool(fake.sent))
-
-    @router.delete("/_sent")
-    async def reset() -> JSONResponse:
-        await run_in_threadpool(fake.reset)
-        return JSONResponse({"ok": True})
-
-    router.fake = fake
+    expirers = {"expire_tokens": fake.expire_tokens, "expire_sessions": fake.expire_sessions}
+    add_control_routes(router, fake, "batchSend", expirers)
     return router

@@ -15,7 +15,6 @@ Everything it was sent is recorded in Redis, so the workers, the API and the tes
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 import secrets
@@ -30,6 +29,7 @@ from sqlalchemy import select
 
 from bot.config import Settings
 from bot.queue import redis_client
+from bot.sim.faults import SimulatedPlatform, add_control_routes, fault_answer, json_body
 from bot.store.db import get_engine, session_scope
 from bot.store.tables import Person
 from cards import wecom_limits
@@ -61,7 +61,9 @@ def err(code: int, msg: str) -> dict[str, Any]:
     return {"errcode": code, "errmsg": msg}
 
 
-class FakeWeCom:
+class FakeWeCom(SimulatedPlatform):
+    prefix = PREFIX
+
     def __init__(self, settings: Settings, redis: Redis | None = None) -> None:
         self.settings = settings
         self.redis = redis or redis_client(settings.redis_url)
@@ -83,44 +85,8 @@ class FakeWeCom:
         """A member who left the company (or the app's visible range): WeCom reports them in invaliduser."""
         self.redis.sadd(f"{PREFIX}:left", user.lower())
 
-    def record(self, entry: dict[str, Any], users: list[str]) -> dict[str, Any]:
-        entry["seq"] = self.redis.incr(f"{PREFIX}:seq")
-        entry["at"] = time.time()
-        data = json.dumps(entry, ensure_ascii=False)
-        pipe = self.redis.pipeline(transaction=False)
-        pipe.rpush(f"{PREFIX}:log", data)
-        for user in users:
-            pipe.rpush(f"{PREFIX}:inbox:{user.lower()}", data)
-        pipe.execute()
-        return entry
-
-    def fault(self, api: str) -> dict[str, Any] | None:
-        """Take one use of the fault switched on for `api` (or for any API), if there is one."""
-        pipe = self.redis.pipeline(transaction=False)
-        pipe.exists(f"{PREFIX}:fault:{api}", f"{PREFIX}:fault:any")
-        pipe.get(f"{PREFIX}:latency")
-        armed, latency = pipe.execute()
-        slow = {"delay": float(latency)} if latency else None
-        if not armed:
-            return slow  # the usual case: one round trip
-        for name in (api, "any"):
-            key = f"{PREFIX}:fault:{name}"
-            remaining = self.redis.hincrby(key, "remaining", -1)
-            if remaining >= 0:
-                raw = self.redis.hget(key, "spec")
-                if remaining == 0:
-                    self.redis.delete(key)
-                spec = json.loads(raw) if raw else {}
-                return {**spec, "delay": spec.get("delay") or (slow or {}).get("delay")}
-            self.redis.delete(key)
-        return slow
-
-    def set_latency(self, seconds: float) -> None:
-        """Every API call answers after this long, as WeCom does from far away (0: at once)."""
-        if seconds > 0:
-            self.redis.set(f"{PREFIX}:latency", seconds)
-        else:
-            self.redis.delete(f"{PREFIX}:latency")
+    def inbox_key(self, user: str) -> str:
+        return f"{PREFIX}:inbox:{user.lower()}"  # WeCom user ids are case-insensitive
 
     def check_token(self, token: str | None) -> dict[str, Any] | None:
         return self._token_and_left(token)[0]
@@ -344,46 +310,13 @@ class FakeWeCom:
         self.record(entry, users)
         return {"errcode": 0, "errmsg": "ok", "invaliduser": ""}
 
-    # -- for tests and the chat page ---------------------------------------------------------------
-    def sent(self) -> list[dict[str, Any]]:
-        return [json.loads(x) for x in self.redis.lrange(f"{PREFIX}:log", 0, -1)]
-
-    def inbox(self, user: str) -> list[dict[str, Any]]:
-        return [json.loads(x) for x in self.redis.lrange(f"{PREFIX}:inbox:{user.lower()}", 0, -1)]
-
-    def reset(self) -> None:
-        keys = list(self.redis.scan_iter(f"{PREFIX}:*"))
-        for i in range(0, len(keys), 500):
-            self.redis.delete(*keys[i : i + 500])
-
-    def set_fault(
-        self,
-        api: str,
-        count: int,
-        *,
-        errcode: int | None = None,
-        http_status: int | None = None,
-        delay: float | None = None,
-    ) -> None:
-        spec = {"errcode": errcode, "http_status": http_status, "delay": delay}
-        key = f"{PREFIX}:fault:{api}"
-        self.redis.hset(key, mapping={"remaining": count, "spec": json.dumps(spec)})
-
 
 async def _apply_fault(fake: FakeWeCom, api: str) -> JSONResponse | None:
     return await _faulted(await run_in_threadpool(fake.fault, api))
 
 
 async def _faulted(spec: dict[str, Any] | None) -> JSONResponse | None:
-    if not spec:
-        return None
-    if spec.get("delay"):
-        await asyncio.sleep(float(spec["delay"]))
-    if spec.get("http_status"):
-        return JSONResponse({"error": "injected"}, status_code=int(spec["http_status"]))
-    if spec.get("errcode") is not None:
-        return JSONResponse(err(int(spec["errcode"]), "injected fault"))
-    return None
+    return await fault_answer(spec, lambda _: {"error": "injected"}, lambda code: err(code, "injected fault"))
 
 
 class FakeWeComRouter(APIRouter):
@@ -402,13 +335,6 @@ def build_router(settings: Settings) -> FakeWeComRouter:
         if injected:
             return injected
         return JSONResponse(await run_in_threadpool(fake.gettoken, corpid, corpsecret))
-
-    async def _json(request: Request) -> dict[str, Any] | None:
-        try:
-            body = json.loads(await request.body())
-        except ValueError:
-            return None
-        return body if isinstance(body, dict) else None
 
     def fault_or_send(
         token: str | None, raw: bytes, check: bool = True
@@ -441,37 +367,10 @@ def build_router(settings: Settings) -> FakeWeComRouter:
         injected = await _apply_fault(fake, "update")
         if injected:
             return injected
-        body = await _json(request)
+        body = await json_body(request)
         if body is None:
             return JSONResponse(err(47001, "data format error"))
         return JSONResponse(await run_in_threadpool(fake.update_card, access_token, body))
 
-    # -- control endpoints for tests and the chat page ------------------------------------------------
-    @router.post("/_faults")
-    async def set_fault(request: Request) -> JSONResponse:
-        spec = await _json(request) or {}
-        if spec.get("expire_tokens"):
-            n = await run_in_threadpool(fake.expire_tokens)
-            return JSONResponse({"expired": n})
-        await run_in_threadpool(
-            lambda: fake.set_fault(
-                str(spec.get("api", "send")),
-                int(spec.get("count", 1)),
-                errcode=spec.get("errcode"),
-                http_status=spec.get("http_status"),
-                delay=spec.get("delay"),
-            )
-        )
-        return JSONResponse({"ok": True})
-
-    @router.get("/_sent")
-    async def sent() -> JSONResponse:
-        return JSONResponse(await run_in_threadpool(fake.sent))
-
-    @router.delete("/_sent")
-    async def reset() -> JSONResponse:
-        await run_in_threadpool(fake.reset)
-        return JSONResponse({"ok": True})
-
-    router.fake = fake
+    add_control_routes(router, fake, "send", {"expire_tokens": fake.expire_tokens})
     return router

@@ -4,12 +4,12 @@ confirmation card; file on 提交; and handle 继续, edits, 取消 and taps on 
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any
 
 from cards.content import card as build_card
 from cards.content import phrase
 from cards.model import Card
+from handlers.catalogue import catalogue
 from handlers.context import Context
 from handlers.forms import commands
 from handlers.forms.spec import SPECS, Choice, FieldSpec, FormSpec, Invalid
@@ -21,9 +21,6 @@ log = logging.getLogger("cadrebot.forms")
 FLOW = "form"
 BUTTON_CHOICES = 5  # more than this and the choices go into a drop-down
 NOTHING_OPEN = "您目前没有未完成的登记。直接发消息即可开始，例如「今日巡查无异常」。"
-REPORT_INTENTS = ("patrol", "meeting", "leave", "trip", "task_progress")
-# words that start a report rather than answer a question about one (公共设施，路灯坏了 answers; 今天巡查2组… reports)
-REPORTS_AGAIN = re.compile(r"巡查|巡逻|巡了|开了|召开|走访|下村|请假")
 
 
 def spec_of(form: FormState) -> FormSpec:
@@ -152,8 +149,10 @@ def intercept(ctx: Context) -> bool:
         return True
     if form.stage == "filling" and form.asking:
         u = ctx.understood = understand(text, ctx.local_now)
-        if u.sure and u.intent in REPORT_INTENTS and (u.intent != form.kind or REPORTS_AGAIN.search(text)):
-            return False  # a new report: its handler opens a new draft and puts this one on hold
+        # a new report (今天巡查2组…), not an answer (公共设施，路灯坏了): its handler opens a new draft and puts
+        # this one on hold
+        if u.sure and u.intent in catalogue().reports and (u.intent != form.kind or catalogue().opens_report(text)):
+            return False
         if take_answer(ctx, form, text):
             return True
         if u.sure and u.intent not in ("other", "ack"):

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from bot.models import CardAction
 from bot.store.tables import AttendanceAnswer, AttendanceCall, Org, Person
 from cards.content import card as build_card
 from cards.content import phrase
@@ -21,8 +22,9 @@ from handlers.context import Context
 from handlers.forms import engine
 from handlers.meetings import branch as br
 from handlers.nlu.chinese_time import extract
-from handlers.nlu.fields import meeting_type
 from handlers.nlu.normalize import normalize
+from handlers.nlu.readers import meeting_type
+from handlers.previews import Preview
 from handlers.registry import handles
 
 FLOW = "attendance"
@@ -67,24 +69,20 @@ def offer(ctx: Context, audience: str, content: str) -> bool:
         ctx.reply(f"名册中{who}没有其他党员，通知无人可发。请先更新名册。")
         return True
     when = when_of(ctx, content)
-    ctx.card(
-        build_card(
-            "attendance_preview",
-            flow=FLOW,
-            data={
-                "stage": "preview",
-                "branch": branch.id,
-                "kind": kind,
-                "content": content,
-                "people": [p.id for p in others],
-                "when": when.isoformat() if when else None,
-            },
-            kind=kind,
-            who=who,
-            count=len(others),
-            when=f"{when.month}月{when.day}日 {when:%H:%M}" if when else "见通知内容",
-            content=content,
-        )
+    PREVIEW.offer(
+        ctx,
+        {
+            "branch": branch.id,
+            "kind": kind,
+            "content": content,
+            "people": [p.id for p in others],
+            "when": when.isoformat() if when else None,
+        },
+        kind=kind,
+        who=who,
+        count=len(others),
+        when=f"{when.month}月{when.day}日 {when:%H:%M}" if when else "见通知内容",
+        content=content,
     )
     return True
 
@@ -184,21 +182,19 @@ def answered(ctx: Context, call: AttendanceCall) -> None:
     )
 
 
+PREVIEW = Preview(
+    flow=FLOW,
+    template="attendance_preview",
+    send=lambda ctx, data: len(send(ctx, data).answers),  # one answer awaited per person invited
+    sent="已向{n}名党员发出参会通知，回复齐了会把统计发给您；随时可发「参会情况」查看。",
+    cancelled="好的，参会通知没有发出。",
+)
+
+
 @handles("card:attendance")
-def tapped(ctx: Context) -> None:
-    action, card = ctx.tap()
+@PREVIEW.taps
+def tapped(ctx: Context, action: CardAction, card: Card) -> None:
     stage = card.data.get("stage")
-    if stage == "preview":
-        if action.key != "send":
-            ctx.update_card(card.finished(phrase("cancelled")))
-            ctx.reply("好的，参会通知没有发出。")
-            return
-        sent = send(ctx, card.data)
-        ctx.update_card(card.finished(phrase("sent_to", count=len(sent.answers))))
-        ctx.reply(
-            f"已向{len(card.data['people'])}名党员发出参会通知，回复齐了会把统计发给您；随时可发「参会情况」查看。"
-        )
-        return
     call = ctx.session.get(AttendanceCall, int(card.data.get("call", 0)))
     if call is None:
         ctx.update_card(card.finished(phrase("expired")))

@@ -12,17 +12,21 @@ from sqlalchemy import select
 
 from bot.store.tables import AttendanceCall, LeaveRequest, Org
 from handlers.context import Context
+from handlers.forms.dates import past_day, show_date
 from handlers.forms.spec import Choice, FieldSpec, FormSpec, Invalid, register
 from handlers.meetings import branch as br
-from handlers.nlu.chinese_time import extract, first_day
-from handlers.nlu.fields import meeting_type as read_type
+from handlers.nlu.chinese_time import extract
 from handlers.nlu.normalize import normalize
 from handlers.nlu.numbers import to_int
 from handlers.nlu.people import looks_like_name, plausible_name
+from handlers.nlu.readers import meeting_type as read_type
 from knowledge.quorum import check
 from knowledge.rules import MEETING_TYPES
 
 MAX_AGE_DAYS = 90
+parse_date = past_day(
+    MAX_AGE_DAYS, future="会议记录登记已开过的会，日期不能晚于今天。", too_old=f"只能登记近{MAX_AGE_DAYS}天内开的会。"
+)
 ELECTION = re.compile(r"选举|换届|补选|选出|投票选")
 TOPIC = re.compile(
     r"(?:议题|主题|内容)(?:是|为|[:：])\s*(?P<t>[^。；;]{2,80})|(?P<verb>学习|传达|研究|讨论|部署|审议)(?P<rest>[^，,。；;]{2,60})"
@@ -37,23 +41,6 @@ def branch_for(ctx: Context) -> Org | None:
 def parse_type(text: str, _ctx: Context) -> str | None:
     text = text.strip()
     return text if text in MEETING_TYPES else read_type(normalize(text))
-
-
-def parse_date(text: str, ctx: Context) -> str | None:
-    day = first_day(normalize(text), ctx.local_now, "past")
-    if day is None:
-        return None
-    today = ctx.local_now.date()
-    if day > today:
-        raise Invalid("会议记录登记已开过的会，日期不能晚于今天。")
-    if day < today - timedelta(days=MAX_AGE_DAYS):
-        raise Invalid(f"只能登记近{MAX_AGE_DAYS}天内开的会。")
-    return day.isoformat()
-
-
-def show_date(value: str) -> str:
-    d = date.fromisoformat(value)
-    return f"{d.month}月{d.day}日"
 
 
 def read_time(text: str, ctx: Context) -> str | None:

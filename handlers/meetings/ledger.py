@@ -12,7 +12,6 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
@@ -23,8 +22,7 @@ from sqlalchemy.orm import Session, aliased, selectinload
 from bot.roles import OrgKind
 from bot.store.tables import Meeting, MeetingAbsence, Org, Person
 from handlers.ledgers_common import (
-    WRAP,
-    blank_row,
+    as_bytes,
     empty_row,
     frame,
     in_tree,
@@ -33,7 +31,9 @@ from handlers.ledgers_common import (
     period_line,
     print_area,
     put,
-    workbook_bytes,
+    table,
+    totals_line,
+    workbook,
 )
 from knowledge.rules import MEETING_TYPES, Rules
 
@@ -190,13 +190,8 @@ def totals_sentence(rows: Sequence[MeetingRow]) -> str:
 
 
 def _detail_sheet(ws: Worksheet, scope: Org, rows: Sequence[MeetingRow], period: str, tz: ZoneInfo) -> None:
-    r = frame(ws, f"{scope.name}三会一课台账", period, HEADERS, WIDTHS, header_height=34)
-    ncols = len(HEADERS)
-    if not rows:
-        r = empty_row(ws, r, ncols, EMPTY)
-    for n, row in enumerate(rows, start=1):
-        values: tuple[Any, ...] = (
-            n,
+    lines = (
+        (
             row.held_on,
             row.starts_at.astimezone(tz).strftime("%H:%M") if row.starts_at else None,
             row.branch,
@@ -212,18 +207,23 @@ def _detail_sheet(ws: Worksheet, scope: Org, rows: Sequence[MeetingRow], period:
             row.recorder,
             row.receipt_no,
         )
-        for col, value in enumerate(values, start=1):
-            cell = put(ws, r, col, value, fmt="yyyy-mm-dd" if col == 2 else None)
-            if col in (7, 11):  # 议题, 缺席人员及原因
-                cell.alignment = WRAP
-        r += 1
-    blank_row(ws, r, ncols, bold=True)
-    put(ws, r, 1, "合计", bold=True)
-    put(ws, r, 2, len(rows), bold=True, fmt='0"次"')
-    put(ws, r, 7, totals_sentence(rows), bold=True).alignment = WRAP
-    put(ws, r, 11, sum(len(row.absentees) for row in rows), bold=True, fmt='"缺席"0"人次"')
-    ws.row_dimensions[r].height = 30
-    print_area(ws, r, ncols)
+        for row in rows
+    )
+    r = table(
+        ws,
+        f"{scope.name}三会一课台账",
+        period,
+        HEADERS,
+        WIDTHS,
+        lines,
+        empty=EMPTY,
+        formats={2: "yyyy-mm-dd"},
+        wrap={7, 11},  # 议题, 缺席人员及原因
+        header_height=34,
+    )
+    absent = sum(len(row.absentees) for row in rows)
+    totals = {2: len(rows), 7: totals_sentence(rows), 11: absent}
+    totals_line(ws, r, len(HEADERS), totals, formats={2: '0"次"', 11: '"缺席"0"人次"'}, wrap=7)
 
 
 def _branches(session: Session, scope: Org, rows: Sequence[MeetingRow]) -> list[Org]:
@@ -332,26 +332,13 @@ def build_meeting_ledger(
     """The 三会一课台账 workbook for `scope` and the month; `rows` saves a query when the caller has them."""
     found = list(rows) if rows is not None else meeting_rows(session, scope, year, month)
     period = period_line(scope, year, month, tz, now)
-    wb = Workbook()
-    detail = wb.active
-    assert detail is not None
-    detail.title = SHEET
-    _detail_sheet(detail, scope, found, period, tz)
-    _status_sheet(session, wb.create_sheet(STATUS_SHEET), scope, found, year, month, rules, period)
-    return wb
+    return workbook(
+        (SHEET, lambda ws: _detail_sheet(ws, scope, found, period, tz)),
+        (STATUS_SHEET, lambda ws: _status_sheet(session, ws, scope, found, year, month, rules, period)),
+    )
 
 
-def meeting_ledger_bytes(
-    session: Session,
-    scope: Org,
-    year: int,
-    month: int,
-    tz: ZoneInfo,
-    now: datetime,
-    rules: Rules,
-    rows: Iterable[MeetingRow] | None = None,
-) -> bytes:
-    return workbook_bytes(build_meeting_ledger(session, scope, year, month, tz, now, rules, rows))
+meeting_ledger_bytes = as_bytes(build_meeting_ledger)
 
 
 def meeting_ledger_filename(scope: Org, month: str) -> str:

@@ -12,20 +12,21 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from handlers.catalogue import catalogue, fields_for
 from handlers.nlu.chinese_time import TZ
-from handlers.nlu.fields import fields_for
-from handlers.nlu.intents import INTENTS, decide
+from handlers.nlu.intents import decide
 from handlers.nlu.normalize import normalize
 
-# Fields the check-in flows need before a report can be filed, in the order they are asked for.
-REQUIRED: dict[str, tuple[str, ...]] = {
-    "patrol": ("issues", "category", "place"),
-    "meeting": ("meeting_type", "present"),
-    "leave": (),
-    "trip": ("village",),
-    "task_progress": ("status",),
-    "broadcast": ("audience", "content"),
-}
+
+def __getattr__(name: str) -> Any:
+    # derived from the declarations (handlers/catalogue.py) on first use: they import this package's modules
+    if name == "INTENTS":
+        return catalogue().names
+    if name == "REQUIRED":  # the fields a report needs before it can be filed, in the order they are asked for
+        return catalogue().required
+    raise AttributeError(name)
+
+
 # No count, date or time has 19 digits, and int() refuses 4,300: such a run is dropped before reading, not read.
 _ABSURD_NUMBER = re.compile(r"\d{19,}")
 CONFIDENT = 0.45  # below this the bot asks back (about 1 in 600 of our labelled messages)
@@ -47,17 +48,8 @@ class Understood:
 
     @property
     def missing(self) -> list[str]:
-        need = []
-        for name in REQUIRED.get(self.intent, ()):
-            if name == "category" and self.fields.get("issues") == 0:
-                continue
-            if name == "place":
-                if "grid" not in self.fields:
-                    need.append("place")
-                continue
-            if name not in self.fields:
-                need.append(name)
-        return need
+        declared = catalogue().named(self.intent)
+        return declared.missing(self.fields) if declared else []
 
     def contract(self) -> dict[str, Any]:
         return {"intent": self.intent, "fields": self.fields}

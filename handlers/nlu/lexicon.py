@@ -1,5 +1,7 @@
-"""Words the understanding rules look for, in one place: meeting types, event categories, markers of
-handled / not handled, done / planned, and the small vocabularies of ack, help, cancel and notify.
+"""Words the understanding rules share: meeting types (a meeting, a leave, an attendance call), event
+categories (a patrol's problem, and a task report that is really one), and the small vocabularies of the
+decisive rules (ack, help, cancel, notify, questions). Words only one intent reads live with that intent
+(handlers/patrol/reading.py, handlers/trips/reading.py, handlers/tasks/reading.py).
 
 Vocabularies are written as whitespace-separated entries (each entry may itself be a regular expression),
 so a word is added by adding a word.
@@ -8,6 +10,7 @@ so a word is added by adding a word.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 
 def words(block: str) -> str:
@@ -95,54 +98,19 @@ CATEGORIES: dict[str, list[tuple[str, float]]] = {
 }
 CATEGORY_RES = {name: [(re.compile(p), w) for p, w in items] for name, items in CATEGORIES.items()}
 
-NOTHING_FOUND = rx(r"""无异常 未发现异常 (?<!不)(?<!不太)正常的 问题0个 0个问题 发现问题0 无问题 挺正常 都正常 均正常 很正常 一切(?i:ok) 都(?i:ok) 没毛病 一切都好 都挺好
-    没有?发现(?:异常|问题|情况|隐患) 一切正常 情况正常 正常(?:$|[,.!，。\s]) 没啥事 没什么事 没事儿?(?:$|[,.!，。\s])
-    无情况 没问题(?:$|[,.!，。\s]) 没有?(?:什么)?问题 没有(?:什么)?情况 平安无事 无事件 没有异常 无特殊情况 风平浪静
-    未见异常 一切安好 无(?:安全隐患|矛盾纠纷|治安问题|隐患|问题|情况)(?:[、，,和及]无\S{2,4})*(?:$|[,，。]|特此)""")
-HANDLED_ACTION = words("""找回 找到了 送去 送了 送到 劝改 打捞 捞干净 捞上来 领回 领回去 打熄 熄灭 灭掉 喊走 撵走 赶跑 劝散 撕干净 撕掉 撕了 挪开 挪了 搬开 移开 弄干净 打扫干净 清干净
-    扫干净 拉开 清理 处理 处置 劝离 劝阻 劝止 劝走 劝回 赶走 制止 调解好 解决 修好 修复 整改 扑灭 办结 清除 清掉
-    清走 清运 拆除 拆掉 恢复 疏通 化解 平息 收回 撤离 拉走 运走 搬走 接回 送回 送走 换了 更换 赔偿 收到 收起 关掉
-    关了 灭了 扶正 加固 填平 盖上 盖好 挪走 移走 铲除""")
-RESOLVED_TRUE = re.compile(
-    rf"已(?:经)?(?:全部|及时|当场|现场)?(?:{HANDLED_ACTION})"
-    rf"|已(?:经)?(?:叫|让|喊|请|督促|劝|要求|帮|协调|安排|组织|联系|和|跟|同|与|带)[^,，。;；已]{{0,8}}?(?:{HANDLED_ACTION}|好了|完)"
-    rf"|(?:{HANDLED_ACTION})(?:好|完)?了|"
-    + words(r"""当场(?:处理|处置|解决|调解|清理) 现场(?:处理|处置|解决) 调解成功 已调解(?!.{0,6}(?:不|未|还|再)) 处理完 清理完
-        清运完 已经好了 没事了 双方满意 双方同意 达成一致 握手言和 接回去了 我去调解好了""")
-)
-RESOLVED_FALSE = rx(r"""已.{0,4}上报 拍照上报 已经?报 上报了 已报 报了(?!名) 等.{1,8}来 报给 转给 交给 报到 报警 还要 还需
-    再调解 暂时 不配合 还没动 没动 还没 尚未 未处理 没处理 没有处理 处理不了 解决不了 需要 需 请.{0,6}(?:处理|解决|协调|维修|来|派|帮)
-    快派 尽快 派人 待处理 待解决 初步调解 不太稳定 再出面 还在 仍在 未解决 没解决 没修 未修 持续 正在处理 报告给 已通知
-    通知了 联系了 打电话给 已.{0,4}报(?:给|到|镇|县|村|所|站|办) 建议 要求 移交 转交 上交 报送 反映给 后续跟踪 跟踪 已登记 登记了 等明天 等.{0,4}统一 明天再 改天再
-    没调成 没调好 没成功 (?i:pls) 出面 告知户主 告知 还没改 没改完""")
 
-# -- trips -----------------------------------------------------------------------------------------------
+@lru_cache(maxsize=64)
+def category_hits(text: str) -> tuple[tuple[str, re.Match[str], float], ...]:
+    """Per category, the first of its patterns the text matches: (category, match, weight). Read by the patrol
+    evidence and, for whether a problem was found, by the task-progress evidence of the same message."""
+    hits = []
+    for name, patterns in CATEGORY_RES.items():
+        for pattern, weight in patterns:
+            if m := pattern.search(text):
+                hits.append((name, m, weight))
+                break
+    return tuple(hits)
 
-TRIP_WORDS = rx(
-    r"下村 进村 入户 走访 驻村 包村 下乡 到村 去村 下组 家访 回访 院坝会 屋场会 走村 村里走 看望 慰问 看了\d+户 去了趟"
-)
-NO_TRIP = rx("(?:没|没有|未|不|没能)(?:去)?(?:下村|进村|下乡|去村|出去|走访) 下村取消 走访取消 取消了?(?:下村|走访)")
-PLANNED = rx(r"""明天 明日 明儿 后天 大后天 下周 下个?星期 下个?礼拜 下个月 下月 计划 准备 打算 拟 将要 将于 要去 预计
-    安排(?:去|在) 想去 回头去 过两天 改天 待会 一会儿?去 等会 ^\s*去""")
-DONE = rx(r"了(?!解) 已经? 刚刚? 完成 过(?![年节来去后]) 今天去 今天到 今日去 上午去 下午去 打卡 回来 回到 共 收集")
-
-# -- task progress -----------------------------------------------------------------------------------------
-
-TASK_NOUNS = rx(r"""阵地 换届 社会组织 服务组织 志愿服务 名单 推选 选举 章程 初稿 草案 细则 公约 名册 报表 汇总 组建 队伍 配齐 配备 亮户 活动证 回头看 签字
-    民情卡 联系卡 联系户 积极分子 培养 考察 打分表 自评 合作社 注册 光伏 台账 清单 公示 整顿 软弱涣散 集体经济 积分
-    信息采集 评星 定级 创建 标准化 规范化 档案 报告 方案 制度 任务 项目 工程 改造 提升 建设 培训 整改 排查 摸排 录入
-    上墙 挂牌 述职 承诺 村规民约 议事 发展党员 后备干部 党员教育 党费 村务公开 三资 监督委员会 网格划分 验收 材料
-    申报 考核 目标""")
-STATUS_DONE = rx(r"""(?i:done) ✅ 已建立 建好了 搞完了 弄完了 选出来了 配齐了 已拟好 拟好了 完毕 已经\S{1,6}了 全部完成 100% 百分之百 圆满完成 已收官 通过验收
-    验收合格 顺利完成 (?:都|已|全)(?:发|送|贴|挂|装|建|填|报|交)(?:到|上|好|完|齐)
-    已(?:经)?(?:全部)?(?:完成|做完|办完|搞完|弄完|落实|上墙|挂牌|验收|通过|建成|完工|结束|收尾|提交|报送|上传|录入|填好|贴出|公示|交|报|上报|印发|发放|签订|办好|弄好|搞好|整理好|装好|修好|到位|办结)
-    (?:完成|做完|办完|搞定|弄完|弄好|搞好|建好|建成|完工|落实|交上去|报上去|传上去|贴出去|整理好|办好|装好|挂好|上墙|验收|填好|交|报)了""")
-STATUS_BLOCKED = rx(r"""报不了 登不进去 进不去 打不开 还没找到 找不到 还没开始 定不下来 选不出来 没人愿意 不下来 缺材料 有困难 困难 卡住 卡在 卡壳 没到位 签不到 搞不到 弄不到 停了 没拨 没下来 没发下来 还没发 不够 没有办法 没批
-    推不下去 搞不下去 意见不统一 不统一 有分歧 不同意 动不了 办不下来 批不下来 下不来 一直没 故障 进行不下去 搞不定 弄不好
-    协调不了 谈不拢 没着落 缺(?:钱|资金|人|经费|场地) 资金不到位 不到位 落实不了 完不成 推不动 推进不了 搞不了 弄不了 做不了
-    没办法 没法 难度 阻力 不配合 拖着 停工 受阻 进展不了 延期 跟不上 问题较多""")
-STATUS_PROGRESS = rx(r"""一大半 大半 一多半 快完了 差不多了 还剩 正在进行 在\S{1,4}中 整理中 办理中 审核中 准备中 进行中 推进中 正在 在做 在搞 在弄 还在 已启动 已开始 开始了 启动了 过半 \d+% 百分之\S+ 大部分 一半 差不多
-    还差 剩下 进度 抓紧 稳步 陆续 初步 基本完成 着手 征求""")
 
 # -- short intents -------------------------------------------------------------------------------------------
 

@@ -5,24 +5,24 @@ sees the confirmation card straight away: one message and one tap."""
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
 from typing import Any
 
 from bot.roles import OrgKind
 from bot.store.tables import Org
 from handlers.context import Context
+from handlers.forms.dates import past_day, show_date
 from handlers.forms.spec import Choice, FieldSpec, FormSpec, Invalid, register
-from handlers.nlu.chinese_time import first_day
-from handlers.nlu.fields import category as read_category
-from handlers.nlu.fields import grid as read_grid
-from handlers.nlu.fields import issue_count
-from handlers.nlu.fields import resolved as read_resolved
 from handlers.nlu.normalize import normalize
 from handlers.orgs import ancestor, my_grids
 from handlers.patrol.filing import file_patrol
+from handlers.patrol.reading import category as read_category
+from handlers.patrol.reading import grid as read_grid
+from handlers.patrol.reading import issue_count
+from handlers.patrol.reading import resolved as read_resolved
 
 CATEGORIES = ["矛盾纠纷", "安全隐患", "治安", "环境卫生", "公共设施", "民生服务", "重点人员", "其他"]
 MAX_AGE_DAYS = 30
+parse_date = past_day(MAX_AGE_DAYS, future="巡查日期不能晚于今天。", too_old=f"只能登记近{MAX_AGE_DAYS}天的巡查。")
 NOTHING_FOUND = re.compile(
     r"^(?:无|没有|没|无异常|正常|一切正常|没问题|没有问题|没发现问题|未发现问题|没啥事|没事)[。.!！]*$"
 )
@@ -37,23 +37,6 @@ NOT_DONE_WORDS = re.compile(
 
 def _issues_ok(values: dict[str, Any]) -> bool:
     return bool(values.get("issues"))
-
-
-def parse_date(text: str, ctx: Context) -> str | None:
-    day = first_day(normalize(text), ctx.local_now, "past")
-    if day is None:
-        return None
-    today = ctx.local_now.date()
-    if day > today:
-        raise Invalid("巡查日期不能晚于今天。")
-    if day < today - timedelta(days=MAX_AGE_DAYS):
-        raise Invalid(f"只能登记近{MAX_AGE_DAYS}天的巡查。")
-    return day.isoformat()
-
-
-def show_date(value: str) -> str:
-    d = date.fromisoformat(value)
-    return f"{d.month}月{d.day}日"
 
 
 def parse_grid(text: str, ctx: Context) -> str | None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
@@ -21,9 +20,7 @@ from bot.roles import OrgKind, Role
 from bot.store.tables import Attachment, GridEvent, Org, PatrolReport, Person, PersonRole
 from handlers.context import Policy
 from handlers.ledgers_common import (
-    WRAP,
-    blank_row,
-    empty_row,
+    as_bytes,
     export_link,
     frame,
     in_tree,
@@ -32,7 +29,9 @@ from handlers.ledgers_common import (
     period_line,
     print_area,
     put,
-    workbook_bytes,
+    table,
+    totals_line,
+    workbook,
 )
 from handlers.ledgers_common import parse_month as parse_month  # re-exported: callers import it from here
 from handlers.orgs import ancestor, within
@@ -190,13 +189,8 @@ class Totals:
 
 
 def _detail_sheet(ws: Worksheet, scope: Org, rows: Sequence[LedgerRow], period: str, tz: ZoneInfo) -> None:
-    r = frame(ws, f"{scope.name}网格巡查台账", period, HEADERS, WIDTHS)
-    ncols = len(HEADERS)
-    if not rows:
-        r = empty_row(ws, r, ncols, EMPTY)
-    for n, row in enumerate(rows, start=1):
-        values: tuple[Any, ...] = (
-            n,
+    lines = (
+        (
             row.patrol_date,
             row.village,
             row.grid,
@@ -211,24 +205,15 @@ def _detail_sheet(ws: Worksheet, scope: Org, rows: Sequence[LedgerRow], period: 
             row.receipt_no,
             row.filed_at.astimezone(tz).strftime("%m-%d %H:%M"),
         )
-        for col, value in enumerate(values, start=1):
-            cell = put(ws, r, col, value, fmt="yyyy-mm-dd" if col == 2 else None)
-            if col == 8:
-                cell.alignment = WRAP
-        r += 1
+        for row in rows
+    )
+    title = f"{scope.name}网格巡查台账"
+    r = table(ws, title, period, HEADERS, WIDTHS, lines, empty=EMPTY, formats={2: "yyyy-mm-dd"}, wrap={8})
     t = Totals.of(rows)
-    blank_row(ws, r, ncols, bold=True)
     # numbers stay numbers (they add up in Excel); the formats make them read as words on paper
-    put(ws, r, 1, "合计", bold=True)
-    put(ws, r, 2, t.records, bold=True, fmt='0"条"')
-    put(ws, r, 5, t.people, bold=True, fmt='0"人"')
-    put(ws, r, 6, t.issues, bold=True, fmt='"发现问题"0"处"')
-    put(ws, r, 8, t.sentence, bold=True).alignment = WRAP
-    put(ws, r, 9, t.on_the_spot, bold=True, fmt='"当场处理"0"处"')
-    put(ws, r, 10, t.to_village, bold=True, fmt='"转村里处理"0"处"')
-    put(ws, r, 12, t.photos, bold=True)
-    ws.row_dimensions[r].height = 30
-    print_area(ws, r, ncols)
+    totals = {2: t.records, 5: t.people, 6: t.issues, 8: t.sentence, 9: t.on_the_spot, 10: t.to_village, 12: t.photos}
+    formats = {2: '0"条"', 5: '0"人"', 6: '"发现问题"0"处"', 9: '"当场处理"0"处"', 10: '"转村里处理"0"处"'}
+    totals_line(ws, r, len(HEADERS), totals, formats=formats, wrap=8)
 
 
 def _villages(session: Session, scope: Org) -> list[Org]:
@@ -293,25 +278,13 @@ def build_ledger(
     """The 巡查台账 workbook for `scope` and the month; `rows` saves a second query when the caller has them."""
     found = list(rows) if rows is not None else ledger_rows(session, scope, year, month)
     period = period_line(scope, year, month, tz, now)
-    wb = Workbook()
-    detail = wb.active
-    assert detail is not None
-    detail.title = SHEET
-    _detail_sheet(detail, scope, found, period, tz)
-    _summary_sheet(session, wb.create_sheet(SUMMARY_SHEET), scope, found, period)
-    return wb
+    return workbook(
+        (SHEET, lambda ws: _detail_sheet(ws, scope, found, period, tz)),
+        (SUMMARY_SHEET, lambda ws: _summary_sheet(session, ws, scope, found, period)),
+    )
 
 
-def ledger_bytes(
-    session: Session,
-    scope: Org,
-    year: int,
-    month: int,
-    tz: ZoneInfo,
-    now: datetime,
-    rows: Iterable[LedgerRow] | None = None,
-) -> bytes:
-    return workbook_bytes(build_ledger(session, scope, year, month, tz, now, rows))
+ledger_bytes = as_bytes(build_ledger)
 
 
 def ledger_filename(scope: Org, month: str) -> str:

@@ -1,4 +1,4 @@
-"""A patrol message opens the patrol form with everything the message said; taps on form cards."""
+"""A patrol message opens the patrol form with everything the message said."""
 
 from __future__ import annotations
 
@@ -20,9 +20,3 @@ def patrol(ctx: Context) -> None:
     if values.get("issues"):
         values["note"] = u.text.strip()[:200]
     engine.begin(ctx, "patrol", values, u.text)
-
-
-@handles("card:form")
-def form_tapped(ctx: Context) -> None:
-    _, card = ctx.tap()
-    engine.tapped(ctx, card)

@@ -12,12 +12,13 @@ from typing import Any
 
 from bot.store.tables import Person
 from handlers.context import Context
+from handlers.forms.dates import show_date
 from handlers.forms.spec import Choice, FieldSpec, FormSpec, Invalid, register
 from handlers.nlu.chinese_time import first_day
-from handlers.nlu.fields import household_count
-from handlers.nlu.fields import villages as read_villages
 from handlers.nlu.normalize import normalize
 from handlers.orgs import my_villages
+from handlers.trips.reading import household_count
+from handlers.trips.reading import villages as read_villages
 from handlers.trips.subsidy import assess, yuan
 
 MAX_AGE_DAYS = 60
@@ -36,11 +37,6 @@ def parse_date(text: str, ctx: Context) -> str | None:
     if day > today + timedelta(days=60):
         raise Invalid("计划走访最多登记两个月内的。")
     return day.isoformat()
-
-
-def show_date(value: str) -> str:
-    d = date.fromisoformat(value)
-    return f"{d.month}月{d.day}日"
 
 
 def parse_village(text: str, ctx: Context) -> str | None:

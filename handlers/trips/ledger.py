@@ -25,6 +25,7 @@ from bot.store.tables import Org, Person, Trip
 from handlers.ledgers_common import (
     WRAP,
     YUAN,
+    as_bytes,
     banner,
     blank_row,
     empty_row,
@@ -35,7 +36,9 @@ from handlers.ledgers_common import (
     period_line,
     print_area,
     put,
-    workbook_bytes,
+    table,
+    totals_line,
+    workbook,
 )
 from knowledge.rules import Rules
 
@@ -207,13 +210,8 @@ def rmb_capital(amount: Decimal) -> str:
 
 
 def _trip_sheet(ws: Worksheet, scope: Org, rows: Sequence[TripRow], period: str) -> None:
-    r = frame(ws, f"{scope.name}下村走访台账", period, HEADERS, WIDTHS)
-    ncols = len(HEADERS)
-    if not rows:
-        r = empty_row(ws, r, ncols, EMPTY)
-    for n, row in enumerate(rows, start=1):
-        values: tuple[Any, ...] = (
-            n,
+    lines = (
+        (
             row.trip_date,
             row.person,
             row.unit,
@@ -225,21 +223,15 @@ def _trip_sheet(ws: Worksheet, scope: Org, rows: Sequence[TripRow], period: str)
             _number(row.claimed),
             row.receipt_no,
         )
-        for col, value in enumerate(values, start=1):
-            cell = put(ws, r, col, value, fmt={2: "yyyy-mm-dd", 10: YUAN}.get(col))
-            if col in (7, 9):  # 事由; 补助状态 carries the reason a claim was returned
-                cell.alignment = WRAP
-        r += 1
+        for row in rows
+    )
+    title = f"{scope.name}下村走访台账"
+    wrap = {7, 9}  # 事由; 补助状态 carries the reason a claim was returned
+    r = table(ws, title, period, HEADERS, WIDTHS, lines, empty=EMPTY, formats={2: "yyyy-mm-dd", 10: YUAN}, wrap=wrap)
     t = Totals.of(rows)
-    blank_row(ws, r, ncols, bold=True)
-    put(ws, r, 1, "合计", bold=True)
-    put(ws, r, 2, t.trips, bold=True, fmt='0"次"')
-    put(ws, r, 3, t.people, bold=True, fmt='0"人"')
-    put(ws, r, 6, t.households, bold=True, fmt='0"户"')
-    put(ws, r, 7, t.sentence, bold=True).alignment = WRAP
-    put(ws, r, 10, _number(t.approved), bold=True, fmt='"已通过"#,##0.00"元"')
-    ws.row_dimensions[r].height = 30
-    print_area(ws, r, ncols)
+    totals = {2: t.trips, 3: t.people, 6: t.households, 7: t.sentence, 10: _number(t.approved)}
+    formats = {2: '0"次"', 3: '0"人"', 6: '0"户"', 10: '"已通过"#,##0.00"元"'}
+    totals_line(ws, r, len(HEADERS), totals, formats=formats, wrap=7)
 
 
 def _cap_text(cap: Decimal) -> str:
@@ -330,12 +322,8 @@ def build_trip_ledger(
 ) -> Workbook:
     """The 下村走访台账 workbook for `scope` and the month; `rows` saves a query when the caller has them."""
     found = list(rows) if rows is not None else trip_rows(session, scope, year, month)
-    wb = Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.title = SHEET
-    _trip_sheet(ws, scope, found, period_line(scope, year, month, tz, now))
-    return wb
+    period = period_line(scope, year, month, tz, now)
+    return workbook((SHEET, lambda ws: _trip_sheet(ws, scope, found, period)))
 
 
 def build_subsidy_statement(
@@ -350,37 +338,12 @@ def build_subsidy_statement(
 ) -> Workbook:
     """The 交通补助发放明细表: the month's approved claims only (`rows` may hold other trips; they are skipped)."""
     found = list(rows) if rows is not None else trip_rows(session, scope, year, month)
-    wb = Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.title = SUBSIDY_SHEET
-    _subsidy_sheet(ws, scope, found, period_line(scope, year, month, tz, now), rules, tz)
-    return wb
+    period = period_line(scope, year, month, tz, now)
+    return workbook((SUBSIDY_SHEET, lambda ws: _subsidy_sheet(ws, scope, found, period, rules, tz)))
 
 
-def trip_ledger_bytes(
-    session: Session,
-    scope: Org,
-    year: int,
-    month: int,
-    tz: ZoneInfo,
-    now: datetime,
-    rows: Iterable[TripRow] | None = None,
-) -> bytes:
-    return workbook_bytes(build_trip_ledger(session, scope, year, month, tz, now, rows))
-
-
-def subsidy_statement_bytes(
-    session: Session,
-    scope: Org,
-    year: int,
-    month: int,
-    tz: ZoneInfo,
-    now: datetime,
-    rules: Rules,
-    rows: Iterable[TripRow] | None = None,
-) -> bytes:
-    return workbook_bytes(build_subsidy_statement(session, scope, year, month, tz, now, rules, rows))
+trip_ledger_bytes = as_bytes(build_trip_ledger)
+subsidy_statement_bytes = as_bytes(build_subsidy_statement)
 
 
 def trip_ledger_filename(scope: Org, month: str) -> str:

@@ -16,23 +16,19 @@ from bot.dispatch import CARD_NOT_YOURS
 from bot.store.db import get_engine, session_scope
 from bot.store.tables import AuditLog, Broadcast, BroadcastRecipient, PatrolReport, Trip
 
+from transcript import fields_of, rows
+
 LIJIA = {"liming", "lixiuying", "zhangwei", "liufang", "wangxh", "lijianhua", "liguilan", "zhangqiang", "chengang"}
 LIJIA.add("guoliang")
 
 
-def rows(server, model: Any, *where: Any) -> list[Any]:  # type: ignore[no-untyped-def]
-    with session_scope(get_engine(server.settings.database_url)) as s:
-        return list(s.scalars(select(model).where(*where).order_by(model.id)))
+def card_title(entry: dict[str, Any]) -> str:
+    return str((entry.get("template_card") or {}).get("main_title", {}).get("title", ""))
 
 
 def notices_to(fake, users: set[str]) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
     """Every 通知 card sent to any of `users`."""
-    return [
-        e
-        for e in fake.sent()
-        if (e.get("template_card") or {}).get("main_title", {}).get("title") == "通知"
-        and set(e.get("touser") or []) & users
-    ]
+    return [e for e in fake.sent() if card_title(e) == "通知" and set(e.get("touser") or []) & users]
 
 
 def test_a_grid_member_cannot_broadcast(chat, server, fake) -> None:  # type: ignore[no-untyped-def]
@@ -43,25 +39,31 @@ def test_a_grid_member_cannot_broadcast(chat, server, fake) -> None:  # type: ig
 
 def test_a_secretary_cannot_reach_another_village_or_the_township(chat, server, fake, daytime) -> None:  # type: ignore[no-untyped-def]
     outside = {"wangdefu", "yangfan", "huanglei", "hujun", "hejing", "liuchangqing", "wangxiumei", "sunlihua"}
-    for text in ("通知王家湾村全体党员：明天开会", "通知石桥镇全体书记：周五交材料", "通知全体网格员：周末防火"):
-        chat.as_("liming").says(text)
-        for entry in chat.new():
-            card = entry.get("template_card") or {}
-            fields = {f["keyname"]: f["value"] for f in card.get("horizontal_content_list", [])}
-            if "范围" in fields:
-                assert fields["范围"] == "李家村", (text, fields)
-            if any(b["text"] == "发送" for b in card.get("button_list", [])):
-                chat.taps(entry, "发送")
-                chat.new()
+    # another village's party members: the meeting call she is offered is her own branch's
+    chat.as_("liming").says("通知王家湾村全体党员：明天开会")
+    call = chat.expect_card("发送参会通知")
+    assert fields_of(call)["对象"].startswith("李家村党支部"), fields_of(call)
+    chat.taps(call, "发送").new()
+    # the township's secretaries: nobody she may reach
+    chat.says("通知石桥镇全体书记：周五交材料")
+    chat.expect_text("在李家村范围内没有找到")
+    # all grid members: those of her village
+    chat.says("通知全体网格员：周末防火")
+    preview = chat.expect_card("发送通知给全体网格员")
+    assert fields_of(preview)["范围"] == "李家村", fields_of(preview)
+    chat.taps(preview, "发送").new()
+    invited = {u for e in fake.sent() if card_title(e).startswith("参会通知") for u in e.get("touser") or []}
+    assert invited and invited <= LIJIA, invited - LIJIA
+    assert notices_to(fake, LIJIA), "the notice to 李家村's grid members was never sent"
     assert notices_to(fake, outside) == [], "a village secretary's notice reached people outside 李家村"
-    for recipient in rows(server, BroadcastRecipient):
-        assert recipient.person_id is not None
-    people = {r.person_id for r in rows(server, BroadcastRecipient)}
+    recipients = rows(server, BroadcastRecipient)
+    assert recipients and all(r.person_id is not None for r in recipients)
+    people = {r.person_id for r in recipients}
     with session_scope(get_engine(server.settings.database_url)) as s:
         from bot.store.tables import Person
 
         reached = {p.wecom_userid for p in s.scalars(select(Person).where(Person.id.in_(people)))}
-    assert reached <= LIJIA, reached - LIJIA
+    assert reached and reached <= LIJIA, reached - LIJIA
 
 
 def test_my_trips_answers_only_with_my_own(chat) -> None:  # type: ignore[no-untyped-def]
@@ -78,11 +80,9 @@ def test_withdraw_takes_back_only_ones_own_report(chat, server) -> None:  # type
     chat.taps(chat.expect_card("请确认"), "提交")
     chat.expect(text="已提交")
     chat.as_("liufang").says("撤回")
-    for entry in chat.new():  # whatever liufang is offered, it is not wangxh's report
-        card = entry.get("template_card") or {}
-        if any(b["text"] == "确认撤回" for b in card.get("button_list", [])):
-            chat.taps(entry, "确认撤回")
-            chat.new()
+    chat.expect_text("您目前没有可以撤回的上报")  # wangxh's report is not offered to liufang
+    chat.as_("wangxh").says("撤回")
+    chat.expect_card("确定撤回这条巡查记录")  # while its sender may still take it back
     [report] = rows(server, PatrolReport)
     assert report.status != "withdrawn"
     assert not rows(server, AuditLog, AuditLog.action.like("%withdraw%"))

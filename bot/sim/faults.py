@@ -1,0 +1,155 @@
+"""What the fake WeCom and DingTalk APIs share: the record of what they were sent (a log and an inbox per
+user, in Redis, so the workers, the API and the tests read one record), faults switched on per API for the
+next N calls (an HTTP status, an error code, a delay), a latency on every call, and the control endpoints
+the tests and the chat page use (POST /_faults, GET and DELETE /_sent)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from redis import Redis
+
+Spec = dict[str, Any]
+
+
+class SimulatedPlatform:
+    """The record and the fault switches of one fake platform, under its Redis `prefix`."""
+
+    prefix: ClassVar[str]
+    redis: Redis
+
+    def inbox_key(self, user: str) -> str:
+        return f"{self.prefix}:inbox:{user}"
+
+    def record(self, entry: dict[str, Any], users: list[str]) -> dict[str, Any]:
+        entry["seq"] = self.redis.incr(f"{self.prefix}:seq")
+        entry["at"] = time.time()
+        data = json.dumps(entry, ensure_ascii=False)
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.rpush(f"{self.prefix}:log", data)
+        for user in users:
+            pipe.rpush(self.inbox_key(user), data)
+        pipe.execute()
+        return entry
+
+    def sent(self) -> list[dict[str, Any]]:
+        return [json.loads(x) for x in self.redis.lrange(f"{self.prefix}:log", 0, -1)]
+
+    def inbox(self, user: str) -> list[dict[str, Any]]:
+        return [json.loads(x) for x in self.redis.lrange(self.inbox_key(user), 0, -1)]
+
+    def reset(self) -> None:
+        keys = list(self.redis.scan_iter(f"{self.prefix}:*"))
+        for i in range(0, len(keys), 500):
+            self.redis.delete(*keys[i : i + 500])
+
+    # -- faults ---------------------------------------------------------------------------------------
+    def fault(self, api: str) -> Spec | None:
+        """Take one use of the fault switched on for `api` (or for any API), if there is one; else the
+        latency, if one is set."""
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.exists(f"{self.prefix}:fault:{api}", f"{self.prefix}:fault:any")
+        pipe.get(f"{self.prefix}:latency")
+        armed, latency = pipe.execute()
+        slow = {"delay": float(latency)} if latency else None
+        if not armed:
+            return slow  # the usual case: one round trip
+        for name in (api, "any"):
+            key = f"{self.prefix}:fault:{name}"
+            remaining = self.redis.hincrby(key, "remaining", -1)
+            if remaining >= 0:
+                raw = self.redis.hget(key, "spec")
+                if remaining == 0:
+                    self.redis.delete(key)
+                spec = json.loads(raw) if raw else {}
+                return {**spec, "delay": spec.get("delay") or (slow or {}).get("delay")}
+            self.redis.delete(key)
+        return slow
+
+    def set_fault(
+        self,
+        api: str,
+        count: int,
+        *,
+        http_status: int | None = None,
+        code: str | None = None,
+        errcode: int | None = None,
+        delay: float | None = None,
+    ) -> None:
+        """The next `count` calls to `api` ("any": to every API) answer with this instead."""
+        spec = {"http_status": http_status, "code": code, "errcode": errcode, "delay": delay}
+        self.redis.hset(f"{self.prefix}:fault:{api}", mapping={"remaining": count, "spec": json.dumps(spec)})
+
+    def set_latency(self, seconds: float) -> None:
+        """Every API call answers after this long, as the platform does from far away (0: at once)."""
+        if seconds > 0:
+            self.redis.set(f"{self.prefix}:latency", seconds)
+        else:
+            self.redis.delete(f"{self.prefix}:latency")
+
+
+async def fault_answer(
+    spec: Spec | None, http_error: Callable[[Spec], dict[str, Any]], errcode_error: Callable[[int], dict[str, Any]]
+) -> JSONResponse | None:
+    """The answer a fault gives (after its delay), in the platform's shapes; None: answer as usual."""
+    if not spec:
+        return None
+    if spec.get("delay"):
+        await asyncio.sleep(float(spec["delay"]))
+    if spec.get("http_status"):
+        return JSONResponse(http_error(spec), status_code=int(spec["http_status"]))
+    if spec.get("errcode") is not None:
+        return JSONResponse(errcode_error(int(spec["errcode"])))
+    return None
+
+
+async def json_body(request: Request) -> dict[str, Any] | None:
+    """The request's JSON object; None when the body is not one."""
+    try:
+        body = json.loads(await request.body())
+    except ValueError:
+        return None
+    return body if isinstance(body, dict) else None
+
+
+def add_control_routes(
+    router: APIRouter, fake: SimulatedPlatform, default_api: str, expirers: Mapping[str, Callable[[], int]]
+) -> None:
+    """POST /_faults arms a fault ({"api", "count", "http_status", "code", "errcode", "delay"}) or, with one
+    of `expirers`' names set ({"expire_tokens": true}), expires what it names; /_sent reads or clears."""
+
+    @router.post("/_faults")
+    async def set_fault(request: Request) -> JSONResponse:
+        spec = await json_body(request) or {}
+        for name, expire in expirers.items():
+            if spec.get(name):
+                return JSONResponse({"expired": await run_in_threadpool(expire)})
+        await run_in_threadpool(
+            lambda: fake.set_fault(
+                str(spec.get("api", default_api)),
+                int(spec.get("count", 1)),
+                http_status=spec.get("http_status"),
+                code=spec.get("code"),
+                errcode=spec.get("errcode"),
+                delay=spec.get("delay"),
+            )
+        )
+        return JSONResponse({"ok": True})
+
+    @router.get("/_sent")
+    async def sent() -> JSONResponse:
+        return JSONResponse(await run_in_threadpool(fake.sent))
+
+    @router.delete("/_sent")
+    async def reset() -> JSONResponse:
+        await run_in_threadpool(fake.reset)
+        return JSONResponse({"ok": True})
+
+    router.fake = fake  # type: ignore[attr-defined]  # the tests and the chat page reach the fake here
