@@ -24,11 +24,12 @@ from bot.config import Settings, get_settings
 from bot.formstore import FormStore
 from bot.models import Actor, Inbound, Outgoing, TextReply
 from bot.queue import DELIVERY_CHUNK, enqueue_delivery, redis_client
-from bot.respond import (  # noqa: F401 - the card texts and policy() are also read from here
+from bot.respond import (  # noqa: F401 - the card texts, NEVER_CLARIFY and policy() are also read from here
     CARD_DONE,
     CARD_GONE,
     CARD_NOT_YOURS,
     CARD_STALE,
+    NEVER_CLARIFY,
     context_for,
     policy,
     respond,

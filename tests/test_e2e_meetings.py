@@ -7,13 +7,10 @@ The transcripts of handlers and forms that need no wire run in process: tests/te
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
 
-from bot.store.db import get_engine, session_scope
 from bot.store.tables import Meeting, MeetingAbsence
 
 from transcript import fields_of, rows

@@ -6,14 +6,12 @@ The transcripts of handlers and forms that need no wire run in process: tests/te
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
 
-from bot.store.db import get_engine, session_scope
 from bot.store.tables import Attachment, AuditLog, EventPhase, GridEvent, PatrolReport
 
 from transcript import fields_of, rows

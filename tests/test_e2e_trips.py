@@ -11,9 +11,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
 
-from bot.store.db import get_engine, session_scope
 from bot.store.tables import AuditLog, Trip
 from knowledge.rules import write_rules
 

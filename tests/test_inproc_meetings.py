@@ -7,7 +7,6 @@ The demo 李家村党支部 has nine members (陈刚 is 预备党员, without a 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -16,6 +15,8 @@ from sqlalchemy import select
 from bot.store.db import get_engine, session_scope
 from bot.store.tables import AuditLog, LeaveRequest, Meeting, MeetingAbsence, Org, Person
 from knowledge.calendar import add_months
+
+from transcript import fields_of, rows
 
 # every transcript here runs twice: people on WeCom, and the same people on DingTalk
 pytestmark = [pytest.mark.dated, pytest.mark.parametrize("platform", ["wecom", "dingtalk"])]
@@ -34,15 +35,6 @@ def chat(inproc_chat):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def server(inproc):  # type: ignore[no-untyped-def]
     return inproc
-
-
-def rows(server, model: Any, *where: Any) -> list[Any]:  # type: ignore[no-untyped-def]
-    with session_scope(get_engine(server.settings.database_url)) as s:
-        return list(s.scalars(select(model).where(*where).order_by(model.id)))
-
-
-def fields_of(card: dict[str, Any]) -> dict[str, str]:
-    return {f["keyname"]: f["value"] for f in card["template_card"].get("horizontal_content_list", [])}
 
 
 def test_a_meeting_that_fails_quorum_is_said_plainly(chat, server) -> None:  # type: ignore[no-untyped-def]

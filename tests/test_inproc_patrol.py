@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from typing import Any
 
 import pytest
 from sqlalchemy import select
 
 from bot.store.db import get_engine, session_scope
 from bot.store.tables import Attachment, AuditLog, GridEvent, PatrolReport
+
+from transcript import fields_of, rows
 
 RECEIPT = re.compile(r"XC-\d{8}-\d{3}")
 # every transcript here runs twice: people on WeCom, and the same people on DingTalk
@@ -30,15 +31,6 @@ def chat(inproc_chat):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def server(inproc):  # type: ignore[no-untyped-def]
     return inproc
-
-
-def rows(server, model: Any, *where: Any) -> list[Any]:  # type: ignore[no-untyped-def]
-    with session_scope(get_engine(server.settings.database_url)) as s:
-        return list(s.scalars(select(model).where(*where).order_by(model.id)))
-
-
-def fields_of(card: dict[str, Any]) -> dict[str, str]:
-    return {f["keyname"]: f["value"] for f in card["template_card"].get("horizontal_content_list", [])}
 
 
 # -- the everyday case ------------------------------------------------------------------------------

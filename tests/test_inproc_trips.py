@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -16,6 +15,8 @@ from sqlalchemy import select
 
 from bot.store.db import get_engine, session_scope
 from bot.store.tables import AuditLog, Person, Trip
+
+from transcript import fields_of, rows
 
 TZ = ZoneInfo("Asia/Shanghai")
 # every transcript here runs twice: people on WeCom, and the same people on DingTalk
@@ -32,15 +33,6 @@ def chat(inproc_chat):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def server(inproc):  # type: ignore[no-untyped-def]
     return inproc
-
-
-def rows(server, model: Any, *where: Any) -> list[Any]:  # type: ignore[no-untyped-def]
-    with session_scope(get_engine(server.settings.database_url)) as s:
-        return list(s.scalars(select(model).where(*where).order_by(model.id)))
-
-
-def fields_of(card: dict[str, Any]) -> dict[str, str]:
-    return {f["keyname"]: f["value"] for f in card["template_card"].get("horizontal_content_list", [])}
 
 
 def test_a_trip_sent_back_and_resubmitted(chat, server) -> None:  # type: ignore[no-untyped-def]
