@@ -17,11 +17,11 @@ from scheduler.sweeper import sweep_outbox
 pytestmark = pytest.mark.dated
 
 
-def inbound_payload(factory, user: str = "wangxh", text: str = "帮助", msg_id: str = "1001") -> dict:  # type: ignore[no-untyped-def]
+def inbound_payload(factory, user: str = "wangxh", text: str = "帮助", msg_id: str = "1001") -> dict:
     return parse(factory.text(user, text, msg_id=msg_id, create_time=1_800_000_000).encode()).model_dump(mode="json")
 
 
-def counts(settings) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+def counts(settings) -> tuple[int, int]:
     with session_scope(get_engine(settings.database_url)) as s:
         return (
             s.scalar(select(func.count()).select_from(InboundLog)),
@@ -29,7 +29,7 @@ def counts(settings) -> tuple[int, int]:  # type: ignore[no-untyped-def]
         )
 
 
-def test_once_even_after_redis_lost_its_dedup_keys(server, factory, redis) -> None:  # type: ignore[no-untyped-def]
+def test_once_even_after_redis_lost_its_dedup_keys(server, factory, redis) -> None:
     payload = inbound_payload(factory)
     assert handle_inbound(payload) == "processed"
     redis.flushdb()  # Redis restarted without persistence: the unique job id is gone
@@ -37,10 +37,10 @@ def test_once_even_after_redis_lost_its_dedup_keys(server, factory, redis) -> No
     assert counts(server.settings) == (1, 1)
 
 
-def test_a_broken_handler_is_recorded_and_the_person_hears_back(server, factory, fake, work, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_broken_handler_is_recorded_and_the_person_hears_back(server, factory, fake, work, monkeypatch) -> None:
     import handlers.help
 
-    def broken(ctx):  # type: ignore[no-untyped-def]
+    def broken(ctx):
         ctx.reply("half an answer")
         raise RuntimeError("bug in the handler")
 
@@ -55,12 +55,12 @@ def test_a_broken_handler_is_recorded_and_the_person_hears_back(server, factory,
         assert entry.status == "failed" and "bug in the handler" in entry.error and entry.text == "帮助"
 
 
-def test_transient_database_errors_are_left_to_rq_to_retry(server, factory, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_transient_database_errors_are_left_to_rq_to_retry(server, factory, monkeypatch) -> None:
     from sqlalchemy.exc import OperationalError
 
     import bot.dispatch
 
-    def flaky(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def flaky(*args, **kwargs):
         raise OperationalError("SELECT 1", {}, Exception("server closed the connection"))
 
     monkeypatch.setattr(bot.dispatch, "process", flaky)
@@ -69,12 +69,12 @@ def test_transient_database_errors_are_left_to_rq_to_retry(server, factory, monk
     assert counts(server.settings) == (0, 0)  # nothing half-written; the retry starts clean
 
 
-def test_reply_survives_a_failed_enqueue_and_the_sweeper_sends_it(server, factory, fake, work, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_reply_survives_a_failed_enqueue_and_the_sweeper_sends_it(server, factory, fake, work, monkeypatch) -> None:
     from redis.exceptions import ConnectionError as RedisConnectionError
 
     import bot.dispatch
 
-    def down(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def down(*args, **kwargs):
         raise RedisConnectionError("Redis went away")
 
     monkeypatch.setattr(bot.dispatch, "enqueue_delivery", down)
@@ -87,7 +87,7 @@ def test_reply_survives_a_failed_enqueue_and_the_sweeper_sends_it(server, factor
     assert [e["msgtype"] for e in fake.inbox("wangxh")] == ["template_card"]
 
 
-def test_a_redelivery_requeues_replies_that_were_never_queued(server, factory, fake, work, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_redelivery_requeues_replies_that_were_never_queued(server, factory, fake, work, monkeypatch) -> None:
     from redis.exceptions import ConnectionError as RedisConnectionError
 
     import bot.dispatch
@@ -101,7 +101,7 @@ def test_a_redelivery_requeues_replies_that_were_never_queued(server, factory, f
     assert len(fake.inbox("wangxh")) == 1
 
 
-def test_sweeper_returns_rows_stuck_in_sending(server, factory, fake, work) -> None:  # type: ignore[no-untyped-def]
+def test_sweeper_returns_rows_stuck_in_sending(server, factory, fake, work) -> None:
     from sqlalchemy import update
 
     import bot.dispatch

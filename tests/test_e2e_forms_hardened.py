@@ -36,18 +36,18 @@ ODD = {
 }
 
 
-def failures(server) -> list[str]:  # type: ignore[no-untyped-def]
+def failures(server) -> list[str]:
     with session_scope(get_engine(server.settings.database_url)) as s:
         return [f"{r.text!r}: {r.error}" for r in s.scalars(select(InboundLog).where(InboundLog.status != "processed"))]
 
 
-def reports(server) -> int:  # type: ignore[no-untyped-def]
+def reports(server) -> int:
     with session_scope(get_engine(server.settings.database_url)) as s:
         return len(s.scalars(select(PatrolReport)).all())
 
 
 @pytest.mark.parametrize("text", list(ODD.values()), ids=list(ODD))
-def test_odd_messages_get_a_polite_answer_and_leave_the_draft_usable(chat, server, text: str) -> None:  # type: ignore[no-untyped-def]
+def test_odd_messages_get_a_polite_answer_and_leave_the_draft_usable(chat, server, text: str) -> None:
     chat.as_("liming").says("巡查发现有人乱倒垃圾")
     chat.expect_card("哪个组")
     chat.says(text)  # the callback is answered 200 (Chat.post checks)
@@ -62,14 +62,14 @@ def test_odd_messages_get_a_polite_answer_and_leave_the_draft_usable(chat, serve
 
 
 @pytest.mark.parametrize("text", list(ODD.values()), ids=list(ODD))
-def test_odd_messages_without_a_draft(chat, server, text: str) -> None:  # type: ignore[no-untyped-def]
+def test_odd_messages_without_a_draft(chat, server, text: str) -> None:
     chat.as_("wangxh").says(text)
     for entry in chat.new():
         assert "出了问题" not in entry.get("content", "")
     assert failures(server) == [] and reports(server) == 0
 
 
-def test_a_tap_on_a_card_whose_draft_expired(chat, server, redis) -> None:  # type: ignore[no-untyped-def]
+def test_a_tap_on_a_card_whose_draft_expired(chat, server, redis) -> None:
     chat.as_("wangxh").says("今日巡查无异常")
     card = chat.expect_card("请确认")
     for key in redis.scan_iter(f"{PREFIX}*"):
@@ -81,7 +81,7 @@ def test_a_tap_on_a_card_whose_draft_expired(chat, server, redis) -> None:  # ty
     chat.expect(text="已失效")
 
 
-def test_a_draft_older_than_the_ttl_is_gone(chat, server, redis) -> None:  # type: ignore[no-untyped-def]
+def test_a_draft_older_than_the_ttl_is_gone(chat, server, redis) -> None:
     import json
 
     chat.as_("wangxh").says("今日巡查无异常")
@@ -97,7 +97,7 @@ def test_a_draft_older_than_the_ttl_is_gone(chat, server, redis) -> None:  # typ
     assert reports(server) == 0
 
 
-def test_a_tap_on_an_unknown_card(chat, factory) -> None:  # type: ignore[no-untyped-def]
+def test_a_tap_on_an_unknown_card(chat, factory) -> None:
     chat.as_("wangxh").post(factory.card_tap("wangxh", "form-20200101000000-abcdef", "submit", "code-1"))
     chat.expect_text("这张卡片已失效")
 
@@ -152,7 +152,7 @@ def alive(pid: int) -> bool:
 
 
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads child processes from /proc (Linux)")
-def test_a_draft_is_resumed_after_the_worker_is_killed(server, http, factory, fake) -> None:  # type: ignore[no-untyped-def]
+def test_a_draft_is_resumed_after_the_worker_is_killed(server, http, factory, fake) -> None:
     chat = Chat(http, factory, fake, work=lambda scheduled=False: None)  # a real worker process does the work
     worker = start_worker()
     try:

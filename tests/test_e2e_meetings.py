@@ -23,7 +23,7 @@ TZ = ZoneInfo("Asia/Shanghai")
 MEMBERS = ["lixiuying", "liufang", "wangxh", "lijianhua", "liguilan", "zhangqiang", "chengang", "guoliang"]
 
 
-def rows(server, model: Any, *where: Any) -> list[Any]:  # type: ignore[no-untyped-def]
+def rows(server, model: Any, *where: Any) -> list[Any]:
     with session_scope(get_engine(server.settings.database_url)) as s:
         return list(s.scalars(select(model).where(*where).order_by(model.id)))
 
@@ -32,7 +32,7 @@ def fields_of(card: dict[str, Any]) -> dict[str, str]:
     return {f["keyname"]: f["value"] for f in card["template_card"].get("horizontal_content_list", [])}
 
 
-def test_a_meeting_filed_in_one_tap(chat, server) -> None:  # type: ignore[no-untyped-def]
+def test_a_meeting_filed_in_one_tap(chat, server) -> None:
     chat.as_("liming").says("今天上午开了支委会，应到3人实到3人，研究下半年党员发展工作")
     card = chat.expect_card("请确认会议记录")
     got = fields_of(card)
@@ -46,7 +46,7 @@ def test_a_meeting_filed_in_one_tap(chat, server) -> None:  # type: ignore[no-un
     assert meeting.topic == "研究下半年党员发展工作"
 
 
-def test_a_meeting_that_fails_quorum_is_said_plainly(chat, server) -> None:  # type: ignore[no-untyped-def]
+def test_a_meeting_that_fails_quorum_is_said_plainly(chat, server) -> None:
     chat.as_("liming").says("今天开了支部党员大会，应到9人实到4人")
     card = chat.expect_card("请确认会议记录")
     assert fields_of(card)["法定人数"] == "不足（需5人，到3人）"  # 陈刚 is 预备: 8 with a vote, 3 of them came
@@ -59,7 +59,7 @@ def test_a_meeting_that_fails_quorum_is_said_plainly(chat, server) -> None:  # t
     assert (meeting.expected_voting, meeting.present_voting, meeting.quorum_ok) == (8, 3, False)
 
 
-def test_absentees_and_what_is_missing_are_asked(chat, server) -> None:  # type: ignore[no-untyped-def]
+def test_absentees_and_what_is_missing_are_asked(chat, server) -> None:
     chat.as_("liming").says("今天开了支部党员大会，张强、陈刚请假")
     card = chat.expect_card("应到多少人")  # the roster offers its count
     assert card["template_card"]["button_list"][0]["text"] == "9人（按名册）"
@@ -73,12 +73,12 @@ def test_absentees_and_what_is_missing_are_asked(chat, server) -> None:  # type:
     assert [(a.name, a.person_id is not None) for a in rows(server, MeetingAbsence)] == [("张强", True), ("陈刚", True)]
 
 
-def test_only_leaders_file_meetings(chat) -> None:  # type: ignore[no-untyped-def]
+def test_only_leaders_file_meetings(chat) -> None:
     chat.as_("lijianhua").says("今天开了支部党员大会，应到9人实到9人")
     chat.expect_text("会议记录由支部书记或支委登记")
 
 
-def test_leave_is_recorded_and_reaches_the_record(chat, server) -> None:  # type: ignore[no-untyped-def]
+def test_leave_is_recorded_and_reaches_the_record(chat, server) -> None:
     chat.as_("zhangqiang").says("我请假，外出务工")
     chat.expect_text("已登记您的请假（外出务工），记入下次支部会议")
     chat.as_("liming").expect_text("张强请假（外出务工）")  # the secretary hears of it
@@ -92,14 +92,14 @@ def test_leave_is_recorded_and_reaches_the_record(chat, server) -> None:  # type
     assert [leave.status for leave in rows(server, LeaveRequest)] == ["used"]
 
 
-def test_leave_for_someone_else(chat, server) -> None:  # type: ignore[no-untyped-def]
+def test_leave_for_someone_else(chat, server) -> None:
     chat.as_("liming").says("张强请假 外出务工")
     chat.expect_text("已登记张强的请假（外出务工）")
     [leave] = rows(server, LeaveRequest)
     assert leave.name == "张强" and leave.person_id is not None and leave.status == "open"
 
 
-def test_an_attendance_call_with_mixed_answers_prefills_the_record(chat, server) -> None:  # type: ignore[no-untyped-def]
+def test_an_attendance_call_with_mixed_answers_prefills_the_record(chat, server) -> None:
     chat.as_("liming").says("通知全体党员：今天下午3点在村委会开支部党员大会，学习党章")
     preview = chat.expect_card("发送参会通知")
     assert fields_of(preview)["对象"] == "李家村党支部 8人"
@@ -140,7 +140,7 @@ def local_days_ago(n: int) -> date:
     return (datetime.now(TZ) - timedelta(days=n)).date()
 
 
-def file_meeting_directly(server, kind: str, held_on: date, absent: list[str]) -> None:  # type: ignore[no-untyped-def]
+def file_meeting_directly(server, kind: str, held_on: date, absent: list[str]) -> None:
     with session_scope(get_engine(server.settings.database_url)) as s:
         branch = s.scalars(select(Org).where(Org.name == "李家村党支部")).one()
         secretary = s.scalars(select(Person).where(Person.wecom_userid == "liming")).one()
@@ -161,7 +161,7 @@ def file_meeting_directly(server, kind: str, held_on: date, absent: list[str]) -
             s.add(MeetingAbsence(meeting_id=meeting.id, person_id=person.id, name=name))
 
 
-def test_a_branch_that_missed_its_monthly_committee_meeting_is_behind(chat, server) -> None:  # type: ignore[no-untyped-def]
+def test_a_branch_that_missed_its_monthly_committee_meeting_is_behind(chat, server) -> None:
     today = datetime.now(TZ).date()
     y, m = add_months(today.year, today.month, -1)
     file_meeting_directly(server, "党小组会", date(y, m, 10), [])
@@ -176,7 +176,7 @@ def test_a_branch_that_missed_its_monthly_committee_meeting_is_behind(chat, serv
     assert "支部委员会（上月未开）" in line and "主题党日" not in line
 
 
-def test_a_member_absent_two_months_running_is_flagged_to_the_secretary_only(chat, server) -> None:  # type: ignore[no-untyped-def]
+def test_a_member_absent_two_months_running_is_flagged_to_the_secretary_only(chat, server) -> None:
     today = datetime.now(TZ).date()
     y, m = add_months(today.year, today.month, -1)
     file_meeting_directly(server, "主题党日", date(y, m, 15), ["张强"])
@@ -189,7 +189,7 @@ def test_a_member_absent_two_months_running_is_flagged_to_the_secretary_only(cha
     assert len(rows(server, AuditLog, AuditLog.action == "member.absence_flag")) == 1
 
 
-def test_a_meeting_record_withdrawn_frees_its_leave(chat, server) -> None:  # type: ignore[no-untyped-def]
+def test_a_meeting_record_withdrawn_frees_its_leave(chat, server) -> None:
     chat.as_("zhangqiang").says("我请假，外出务工")
     chat.as_("liming").says("今天开了支部党员大会，应到9人实到8人，张强没来")
     chat.taps(chat.expect_card("请确认会议记录"), "提交")

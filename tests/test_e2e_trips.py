@@ -24,7 +24,7 @@ TZ = ZoneInfo("Asia/Shanghai")
 pytestmark = [pytest.mark.dated, pytest.mark.parametrize("platform", ["wecom", "dingtalk"])]
 
 
-def rows(server, model: Any, *where: Any) -> list[Any]:  # type: ignore[no-untyped-def]
+def rows(server, model: Any, *where: Any) -> list[Any]:
     with session_scope(get_engine(server.settings.database_url)) as s:
         return list(s.scalars(select(model).where(*where).order_by(model.id)))
 
@@ -33,7 +33,7 @@ def fields_of(card: dict[str, Any]) -> dict[str, str]:
     return {f["keyname"]: f["value"] for f in card["template_card"].get("horizontal_content_list", [])}
 
 
-def test_a_trip_approved(chat, server) -> None:  # type: ignore[no-untyped-def]
+def test_a_trip_approved(chat, server) -> None:
     chat.as_("zhoujianguo").says("今天去李家村走访了5户，协调用水纠纷")
     card = chat.expect_card("请确认走访记录")
     got = fields_of(card)
@@ -56,7 +56,7 @@ def test_a_trip_approved(chat, server) -> None:  # type: ignore[no-untyped-def]
     chat.as_("zhaomin").expect_nothing()  # the county supervisor is not the nearest approver
 
 
-def test_a_trip_sent_back_and_resubmitted(chat, server) -> None:  # type: ignore[no-untyped-def]
+def test_a_trip_sent_back_and_resubmitted(chat, server) -> None:
     chat.as_("wuhaiyan").says("今天去王家湾村走访了3户")
     chat.taps(chat.expect_card("请确认走访记录"), "提交")
     chat.expect(text="已提交孙丽华审批")
@@ -93,7 +93,7 @@ def test_a_trip_sent_back_and_resubmitted(chat, server) -> None:  # type: ignore
     ]
 
 
-def test_a_second_claim_for_the_same_day_is_refused_with_the_reason(chat, server) -> None:  # type: ignore[no-untyped-def]
+def test_a_second_claim_for_the_same_day_is_refused_with_the_reason(chat, server) -> None:
     chat.as_("zhoujianguo").says("今天去李家村走访了5户")
     chat.taps(chat.expect_card("请确认"), "提交")
     chat.expect(text="已提交")
@@ -106,7 +106,7 @@ def test_a_second_claim_for_the_same_day_is_refused_with_the_reason(chat, server
     assert [t.status for t in rows(server, Trip)] == ["pending", "recorded"]
 
 
-def test_a_month_that_hits_the_cap(chat, server) -> None:  # type: ignore[no-untyped-def]
+def test_a_month_that_hits_the_cap(chat, server) -> None:
     today = datetime.now(TZ).date()
     days = [d for d in range(1, 29) if d != today.day][:9]
     with session_scope(get_engine(server.settings.database_url)) as s:
@@ -134,7 +134,7 @@ def test_a_month_that_hits_the_cap(chat, server) -> None:  # type: ignore[no-unt
     assert f"· {today.month}月{today.day}日 柳树村 30元 待审批" in summary
 
 
-def test_at_the_cap_a_trip_is_recorded_without_a_claim(chat, server) -> None:  # type: ignore[no-untyped-def]
+def test_at_the_cap_a_trip_is_recorded_without_a_claim(chat, server) -> None:
     today = datetime.now(TZ).date()
     with session_scope(get_engine(server.settings.database_url)) as s:
         person = s.scalars(select(Person).where(Person.wecom_userid == "zhengzhiqiang")).one()
@@ -154,7 +154,7 @@ def test_at_the_cap_a_trip_is_recorded_without_a_claim(chat, server) -> None:  #
     assert fields_of(card)["补助"] == "不计：本月交通补助已达上限300元"
 
 
-def test_no_subsidy_when_the_unit_sent_a_car(chat, server) -> None:  # type: ignore[no-untyped-def]
+def test_no_subsidy_when_the_unit_sent_a_car(chat, server) -> None:
     chat.as_("zhoujianguo").says("今天坐单位的车去柳树村走访了6户")
     card = chat.expect_card("请确认走访记录")
     assert fields_of(card)["用车"] == "单位派车" and fields_of(card)["补助"] == "不计：当天单位派车，不计交通补助"
@@ -163,7 +163,7 @@ def test_no_subsidy_when_the_unit_sent_a_car(chat, server) -> None:  # type: ign
     assert fields_of(card)["补助"] == "50元（提交后待审批）"
 
 
-def test_a_plan_becomes_the_trip_when_it_is_done(chat, server) -> None:  # type: ignore[no-untyped-def]
+def test_a_plan_becomes_the_trip_when_it_is_done(chat, server) -> None:
     chat.as_("zhoujianguo").says("明天去柳树村走访")
     card = chat.expect_card("请确认走访记录")
     assert fields_of(card)["补助"] == "不计：计划走访，走访后再登记"
@@ -181,7 +181,7 @@ def test_a_plan_becomes_the_trip_when_it_is_done(chat, server) -> None:  # type:
     assert (trip.receipt_no, trip.status, trip.planned, trip.households) == (plan.receipt_no, "pending", False, 4)
 
 
-def test_people_outside_the_rules_record_trips_without_claims(chat, server) -> None:  # type: ignore[no-untyped-def]
+def test_people_outside_the_rules_record_trips_without_claims(chat, server) -> None:
     chat.as_("zhangwei").says("今天去李家村走访了3户")
     card = chat.expect_card("请确认走访记录")
     assert fields_of(card)["补助"] == "不计：您的岗位不在交通补助范围内"
@@ -192,7 +192,7 @@ def test_people_outside_the_rules_record_trips_without_claims(chat, server) -> N
 
 def test_evidence_is_asked_once_only_when_the_rules_require_it(
     server_with, factory, tmp_path: Path, platform: str
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     path = write_rules(
         tmp_path / "rules.yaml",
         {"subsidy.evidence": "photo_or_location", "subsidy.evidence_basis": "《石桥镇下村交通补助办法》第五条"},
@@ -216,7 +216,7 @@ def test_evidence_is_asked_once_only_when_the_rules_require_it(
     assert fields_of(card)["补助"] == "不计：本次不申请补助"
 
 
-def test_only_the_nearest_approver_may_decide(chat, server) -> None:  # type: ignore[no-untyped-def]
+def test_only_the_nearest_approver_may_decide(chat, server) -> None:
     chat.as_("zhoujianguo").says("今天去李家村走访了5户")
     chat.taps(chat.expect_card("请确认"), "提交")
     approval = chat.as_("sunlihua").expect_card("交通补助待审批")
@@ -225,7 +225,7 @@ def test_only_the_nearest_approver_may_decide(chat, server) -> None:  # type: ig
     assert [t.status for t in rows(server, Trip)] == ["pending"]
 
 
-def test_withdrawing_a_claim_tells_the_approver_and_an_approved_one_stays(chat, server) -> None:  # type: ignore[no-untyped-def]
+def test_withdrawing_a_claim_tells_the_approver_and_an_approved_one_stays(chat, server) -> None:
     chat.as_("zhoujianguo").says("今天去李家村走访了5户")
     chat.taps(chat.expect_card("请确认"), "提交")
     approval = chat.as_("sunlihua").expect_card("交通补助待审批")
@@ -244,7 +244,7 @@ def test_withdrawing_a_claim_tells_the_approver_and_an_approved_one_stays(chat, 
     chat.expect_text("的交通补助已审批通过，不能撤回了")
 
 
-def test_the_subsidy_statement_and_the_other_ledgers_from_the_chat(server_with, factory, platform: str) -> None:  # type: ignore[no-untyped-def]
+def test_the_subsidy_statement_and_the_other_ledgers_from_the_chat(server_with, factory, platform: str) -> None:
     from io import BytesIO
 
     import httpx

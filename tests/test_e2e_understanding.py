@@ -14,7 +14,7 @@ from bot.store.tables import InboundLog
 pytestmark = [pytest.mark.dated, pytest.mark.parametrize("platform", ["wecom", "dingtalk"])]
 
 
-def test_when_unsure_the_bot_asks_which_reading_is_meant(chat, server) -> None:  # type: ignore[no-untyped-def]
+def test_when_unsure_the_bot_asks_which_reading_is_meant(chat, server) -> None:
     chat.as_("wuhaiyan").says("下村巡查")
     card = chat.expect_card(title_contains="哪件事")
     buttons = [b["text"] for b in card["template_card"]["button_list"]]
@@ -28,14 +28,14 @@ def test_when_unsure_the_bot_asks_which_reading_is_meant(chat, server) -> None: 
         assert s.scalars(select(InboundLog.intent).order_by(InboundLog.id)).all() == ["clarify", "trip"]
 
 
-def test_none_of_the_readings(chat) -> None:  # type: ignore[no-untyped-def]
+def test_none_of_the_readings(chat) -> None:
     chat.as_("wuhaiyan").says("下村巡查")
     card = chat.expect_card(title_contains="哪件事")
     chat.taps(card, "都不是")
     chat.expect(text="换个说法", card_update="已取消")
 
 
-def test_acknowledgement_needs_no_answer_and_greetings_get_one(chat) -> None:  # type: ignore[no-untyped-def]
+def test_acknowledgement_needs_no_answer_and_greetings_get_one(chat) -> None:
     chat.as_("liming").says("收到")
     chat.says("👍")
     chat.expect_nothing()
@@ -43,7 +43,7 @@ def test_acknowledgement_needs_no_answer_and_greetings_get_one(chat) -> None:  #
     chat.expect_text(contains="您好，我在")
 
 
-def test_only_secretaries_and_supervisors_may_broadcast(chat) -> None:  # type: ignore[no-untyped-def]
+def test_only_secretaries_and_supervisors_may_broadcast(chat) -> None:
     chat.as_("wangxh").says("通知全体网格员：明天上午9点到村委会开会")
     chat.expect_text(contains="需要督导或书记权限")
     chat.as_("liming").says("通知全体网格员：明天上午9点到村委会开会")
@@ -51,7 +51,7 @@ def test_only_secretaries_and_supervisors_may_broadcast(chat) -> None:  # type: 
     assert {f["keyname"]: f["value"] for f in card["template_card"]["horizontal_content_list"]}["人数"] == "3人"
 
 
-def test_questions_are_answered_with_the_rule(chat) -> None:  # type: ignore[no-untyped-def]
+def test_questions_are_answered_with_the_rule(chat) -> None:
     chat.as_("liming").says("党员大会要多少人到场才能开？")
     answer = chat.expect_text(contains="【会议法定人数】")
     assert "半数以上有表决权的党员到会" in answer and "依据：" in answer

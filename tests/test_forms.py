@@ -71,7 +71,7 @@ def test_the_desk_keeps_at_most_three_drafts_newest_on_top() -> None:
     assert desk.close(forms[1]) is forms[3]
 
 
-def test_a_retried_message_sees_the_drafts_from_before_it(redis) -> None:  # type: ignore[no-untyped-def]
+def test_a_retried_message_sees_the_drafts_from_before_it(redis) -> None:
     store = FormStore(redis, 3600)
     desk, before = store.load(7, "msg-1", NOW)
     desk.open(draft(grid=None))
@@ -88,7 +88,7 @@ def test_a_retried_message_sees_the_drafts_from_before_it(redis) -> None:  # typ
     assert later.current is not None and later.current.values["grid"] == "3组"
 
 
-def test_drafts_expire_after_the_ttl(redis) -> None:  # type: ignore[no-untyped-def]
+def test_drafts_expire_after_the_ttl(redis) -> None:
     store = FormStore(redis, 3600)
     desk, before = store.load(7, "m1", NOW)
     desk.open(draft())
@@ -98,7 +98,7 @@ def test_drafts_expire_after_the_ttl(redis) -> None:  # type: ignore[no-untyped-
     assert 0 < redis.ttl(store.key(7)) <= 3600
 
 
-def test_an_unreadable_draft_is_dropped_not_fatal(redis) -> None:  # type: ignore[no-untyped-def]
+def test_an_unreadable_draft_is_dropped_not_fatal(redis) -> None:
     store = FormStore(redis, 3600)
     redis.set(store.key(7), b"\xff not json")
     assert store.drafts(7, NOW) == []
@@ -106,7 +106,7 @@ def test_an_unreadable_draft_is_dropped_not_fatal(redis) -> None:  # type: ignor
     assert store.drafts(7, NOW) == []
 
 
-def test_a_failed_commit_applies_an_answer_once(server, factory, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_failed_commit_applies_an_answer_once(server, factory, monkeypatch) -> None:
     """Drafts are written before the SQL commit; if the commit fails, RQ's retry must not answer twice."""
     import bot.dispatch
     from bot.dispatch import handle_inbound
@@ -119,7 +119,7 @@ def test_a_failed_commit_applies_an_answer_once(server, factory, monkeypatch) ->
     real_save = FormStore.save
     calls = {"n": 0}
 
-    def save_then_fail(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def save_then_fail(self, *args, **kwargs):
         real_save(self, *args, **kwargs)
         calls["n"] += 1
         if calls["n"] == 1:
@@ -135,7 +135,7 @@ def test_a_failed_commit_applies_an_answer_once(server, factory, monkeypatch) ->
     assert form.values["grid"] == "3组" and form.asking == "resolved"  # answered once: now asking the next
 
 
-def _person_id(server, user: str) -> int:  # type: ignore[no-untyped-def]
+def _person_id(server, user: str) -> int:
     from sqlalchemy import select
 
     from bot.store.tables import Person

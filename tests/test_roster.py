@@ -21,12 +21,12 @@ def write(tmp_path: Path, body: str, name: str = "roster.csv", encoding: str = "
     return path
 
 
-def run_import(db_url: str, path: Path, **kw):  # type: ignore[no-untyped-def]
+def run_import(db_url: str, path: Path, **kw):
     with session_scope(get_engine(db_url)) as s:
         return import_roster(s, path, **kw)
 
 
-def count(db_url: str, model) -> int:  # type: ignore[no-untyped-def]
+def count(db_url: str, model) -> int:
     with session_scope(get_engine(db_url)) as s:
         return s.scalar(select(func.count()).select_from(model))
 

@@ -75,7 +75,7 @@ def test_location() -> None:
         ),
     ],
 )
-def test_other_message_types(msg_type: str, extra: str, check) -> None:  # type: ignore[no-untyped-def]
+def test_other_message_types(msg_type: str, extra: str, check) -> None:
     xml = (
         f"<xml><ToUserName>c</ToUserName><FromUserName>u</FromUserName><CreateTime>1</CreateTime>"
         f"<MsgType>{msg_type}</MsgType>{extra}<MsgId>42</MsgId><AgentID>1</AgentID></xml>"

@@ -73,7 +73,7 @@ def rss_kb(pid: int) -> int:
 
 
 @pytest.fixture
-def live(make_settings, redis: Redis, roster: None) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:  # type: ignore[no-untyped-def]
+def live(make_settings, redis: Redis, roster: None) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     port = free_port()
     make_settings(
         QUEUE_NAME="cadrebot-hostile",
@@ -524,7 +524,7 @@ def send(client: httpx.Client, attempt: Attempt) -> httpx.Response:
     return client.request(attempt.method, attempt.path, params=attempt.params, headers=headers, content=content)
 
 
-def test_ten_thousand_hostile_callbacks(live, redis: Redis, db_url: str) -> None:  # type: ignore[no-untyped-def]
+def test_ten_thousand_hostile_callbacks(live, redis: Redis, db_url: str) -> None:
     url, proc = live
     rng = random.Random(20260305)
     random.seed(20260305)  # nonces drawn inside the helpers
