@@ -32,6 +32,7 @@ def test_environment_and_dotenv(monkeypatch: pytest.MonkeyPatch, tmp_path) -> No
     monkeypatch.setenv("CADREBOT_WECOM_CORP_ID", "ww123")
     s = load_settings()
     assert s.wecom_receives
+    assert s.wecom_aes_key is not None
     assert s.wecom_aes_key.get_secret_value() == GOOD_KEY
 
 

@@ -112,8 +112,10 @@ def test_a_failed_commit_applies_an_answer_once(server, factory, monkeypatch) ->
     from bot.dispatch import handle_inbound
     from bot.platforms.wecom.wire import parse
 
-    def payload(text: str, msg_id: str) -> dict:  # type: ignore[type-arg]
-        return parse(factory.text("liming", text, msg_id=msg_id).encode()).model_dump(mode="json")
+    def payload(text: str, msg_id: str) -> dict:
+        inbound = parse(factory.text("liming", text, msg_id=msg_id).encode())
+        assert inbound is not None
+        return inbound.model_dump(mode="json")
 
     assert handle_inbound(payload("巡查发现有人乱倒垃圾", "5001")) == "processed"  # asks for the grid
     real_save = FormStore.save

@@ -95,9 +95,9 @@ def test_a_motion_needs_more_than_half_of_those_expected(yes: int, expected: int
 @pytest.mark.parametrize("expected", range(1, 60))
 def test_needed_is_the_smallest_count_that_meets_the_rule(expected: int) -> None:
     for reading in ("more_than_half", "two_thirds", "four_fifths"):
-        need = needed_for(expected, reading)  # type: ignore[arg-type]
-        assert meets(need, expected, reading)  # type: ignore[arg-type]
-        assert need == 1 or not meets(need - 1, expected, reading)  # type: ignore[arg-type]
+        need = needed_for(expected, reading)
+        assert meets(need, expected, reading)
+        assert need == 1 or not meets(need - 1, expected, reading)
 
 
 def test_probationary_members_do_not_count_towards_the_quorum(chat, server) -> None:

@@ -158,7 +158,7 @@ class Chat:
     def expect_card(self, title_contains: str, got: list[dict[str, Any]] | None = None) -> dict[str, Any]:
         got = self.new() if got is None else got
         for entry in got:
-            card = entry.get("template_card")
+            card = entry.get("template_card", {})
             if entry.get("msgtype") == "template_card" and title_contains in card["main_title"]["title"]:
                 return entry
         raise AssertionError(f"{self.user} got no card titled like {title_contains!r}; got {got}")

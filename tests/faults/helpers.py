@@ -233,7 +233,7 @@ def wait_until(check: Callable[[], bool], timeout: float, what: str, db_url: str
 
 def statuses(db_url: str) -> dict[str, int]:
     with session_scope(get_engine(db_url)) as s:
-        return dict(s.execute(select(Outbox.status, func.count()).group_by(Outbox.status)).all())  # type: ignore[arg-type]
+        return dict(s.execute(select(Outbox.status, func.count()).group_by(Outbox.status)).all())
 
 
 def unfinished(db_url: str) -> int:
