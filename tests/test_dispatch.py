@@ -18,14 +18,16 @@ pytestmark = pytest.mark.dated
 
 
 def inbound_payload(factory, user: str = "wangxh", text: str = "帮助", msg_id: str = "1001") -> dict:
-    return parse(factory.text(user, text, msg_id=msg_id, create_time=1_800_000_000).encode()).model_dump(mode="json")
+    inbound = parse(factory.text(user, text, msg_id=msg_id, create_time=1_800_000_000).encode())
+    assert inbound is not None
+    return inbound.model_dump(mode="json")
 
 
 def counts(settings) -> tuple[int, int]:
     with session_scope(get_engine(settings.database_url)) as s:
         return (
-            s.scalar(select(func.count()).select_from(InboundLog)),
-            s.scalar(select(func.count()).select_from(Outbox)),
+            s.execute(select(func.count()).select_from(InboundLog)).scalar_one(),
+            s.execute(select(func.count()).select_from(Outbox)).scalar_one(),
         )
 
 
@@ -52,6 +54,7 @@ def test_a_broken_handler_is_recorded_and_the_person_hears_back(server, factory,
     assert texts == ["抱歉，处理您的消息时出了问题，已记录。请稍后再试，或联系管理员。"]  # not the half answer
     with session_scope(get_engine(server.settings.database_url)) as s:
         entry = s.scalar(select(InboundLog))
+        assert entry is not None
         assert entry.status == "failed" and "bug in the handler" in entry.error and entry.text == "帮助"
 
 

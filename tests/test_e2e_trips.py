@@ -172,7 +172,7 @@ def test_a_plan_becomes_the_trip_when_it_is_done(chat, server) -> None:
     [plan] = rows(server, Trip)
     assert plan.status == "planned" and plan.planned
     with session_scope(get_engine(server.settings.database_url)) as s:  # the next day comes
-        trip = s.get(Trip, plan.id)
+        trip = s.get_one(Trip, plan.id)
         trip.trip_date = datetime.now(TZ).date()
     chat.says("今天去柳树村走访了4户")
     chat.taps(chat.expect_card("请确认"), "提交")

@@ -125,13 +125,11 @@ def test_card_records_keep_state(chat, server) -> None:
     chat.as_("wangxh").says("帮助")
     card = chat.expect_card(title_contains="能帮您做什么")
     with session_scope(get_engine(server.settings.database_url)) as s:
-        record = s.get(CardRecord, card["task_id"])
-        assert record is not None
+        record = s.get_one(CardRecord, card["task_id"])
         assert record.state == "open" and record.flow == "help" and record.response_code  # from message/send
     chat.taps(card, "政策问答")
     with session_scope(get_engine(server.settings.database_url)) as s:
-        record = s.get(CardRecord, card["task_id"])
-        assert record is not None and record.state == "done"
+        assert s.get_one(CardRecord, card["task_id"]).state == "done"
 
 
 def test_url_verification_answers_the_plaintext_exactly(http, factory) -> None:

@@ -177,7 +177,7 @@ def ledger(db_url: str, path: str, year: int = 2026, mon: int = 3) -> Workbook:
 
 def table(ws: Worksheet) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """The data rows under the header (row 3) as dicts, and the totals row."""
-    headers = [c.value for c in ws[3]]
+    headers = [str(c.value) for c in ws[3]]
     rows: list[dict[str, Any]] = []
     for values in ws.iter_rows(min_row=4, values_only=True):
         record = dict(zip(headers, values, strict=True))
@@ -326,7 +326,8 @@ def test_the_workbook_is_ready_to_print(db_url: str, month: None) -> None:
         assert ws.print_title_rows == "$3:$3"
         assert ws.freeze_panes == "A4"
         assert ws.page_setup.orientation == "landscape"
-        assert int(ws.page_setup.paperSize) == 9  # A4
+        assert ws.page_setup.paperSize == 9  # A4
+        assert ws.sheet_properties.pageSetUpPr is not None
         assert ws.sheet_properties.pageSetUpPr.fitToPage
         assert ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0
         assert ws.print_options.horizontalCentered

@@ -317,7 +317,7 @@ def subsidy_book(db_url: str, path: str, rules: Rules = RULES) -> Workbook:
 
 def table(ws: Worksheet) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """The data rows under the header (row 3) as dicts, and the totals row."""
-    headers = [c.value for c in ws[3]]
+    headers = [str(c.value) for c in ws[3]]
     rows: list[dict[str, Any]] = []
     for values in ws.iter_rows(min_row=4, values_only=True):
         record = dict(zip(headers, values, strict=True))
@@ -329,7 +329,8 @@ def table(ws: Worksheet) -> tuple[list[dict[str, Any]], dict[str, Any]]:
 
 def assert_print_ready(ws: Worksheet, orientation: str = "landscape") -> None:
     assert ws.print_title_rows == "$3:$3" and ws.freeze_panes == "A4"
-    assert ws.page_setup.orientation == orientation and int(ws.page_setup.paperSize) == 9  # A4
+    assert ws.page_setup.orientation == orientation and ws.page_setup.paperSize == 9  # A4
+    assert ws.sheet_properties.pageSetUpPr is not None
     assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToWidth == 1
     assert ws["A3"].border.left.style == "thin" and ws["A3"].font.name == "宋体" and ws["A3"].font.bold
     assert ws["A1"].font.sz == 16 and ws["A1"].font.bold

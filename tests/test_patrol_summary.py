@@ -29,8 +29,9 @@ def file_reports(server, *reports: tuple[str, int, bool | None, bool]) -> None:
     with session_scope(get_engine(server.settings.database_url)) as s:
         for n, (user, issues, resolved, event) in enumerate(reports, 1):
             person = s.scalars(select(Person).where(Person.wecom_userid == user)).one()
-            org = s.get(Org, person.org_id)
+            org = s.get_one(Org, person.org_id)
             village = org.parent if org.kind == "网格" else org
+            assert village is not None
             report = PatrolReport(
                 receipt_no=f"XC-{today:%Y%m%d}-{n:03d}",
                 reporter_id=person.id,

@@ -79,7 +79,7 @@ def test_tasks_go_to_the_orgs_of_their_level_with_an_owner(db_url: str, roster: 
             .join(Person, Task.owner_id == Person.id)
         ).all()
         clause = s.scalars(select(Task.clause).where(Task.code == "2021年2-1")).one()
-    by_code: dict[str, list[tuple[str, str, str]]] = {}
+    by_code: dict[str, list[tuple[str, str, str | None]]] = {}
     for code, org, kind, owner, *_ in rows:
         by_code.setdefault(code.removeprefix("2021年"), []).append((org, kind, owner))
     assert sorted(by_code) == sorted(VILLAGE_CODES + TOWNSHIP_CODES + TOP_CODES)  # every task has an owner
@@ -98,7 +98,7 @@ def test_tasks_go_to_the_orgs_of_their_level_with_an_owner(db_url: str, roster: 
         "2021年1-2-a": ("抓好乡镇领导班子换届：完成乡镇党委换届", date(2021, 6, 30)),
         "2021年1-2-b": ("抓好乡镇领导班子换届：完成乡镇人大、政府换届", date(2021, 8, 31)),
     }
-    assert clause.startswith("完善村党组织设置。在全市开展") and len(clause) <= 200
+    assert clause is not None and clause.startswith("完善村党组织设置。在全市开展") and len(clause) <= 200
     assert {status for *_, status in rows} == {"archived"}
 
 

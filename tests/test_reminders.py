@@ -149,7 +149,7 @@ def test_a_task_reported_done_stops_its_reminders(engine) -> None:
     run(engine, at(2025, 6, 1, 10))
     assert len(run(engine, at(2025, 6, 6, 9))) == 1
     with session_scope(engine) as s:
-        s.get(Task, task_id).status = "done"
+        s.get_one(Task, task_id).status = "done"
     assert run(engine, at(2025, 6, 13, 9)) == [] and run(engine, at(2025, 6, 30, 9)) == []
     assert [status for _, status, _ in reminders(engine)] == ["sent", "skipped", "skipped", "skipped"]
     assert reminders(engine, Reminder.kind == "ladder") == []  # overdue, but done: no ladder
@@ -177,8 +177,8 @@ def test_the_ladder_climbs_one_step_at_a_time(engine) -> None:
             steps += [
                 r.payload["card"]["title"] if r.payload["kind"] == "card" else r.payload["text"][:6] for r in sent
             ]
-        ladder = reminders(engine, Reminder.kind == "ladder")
-        assert sum(1 for _, status, _ in ladder if status == "scheduled") <= 1
+        queued = reminders(engine, Reminder.kind == "ladder")
+        assert sum(1 for _, status, _ in queued if status == "scheduled") <= 1
     ladder = [(step, due.astimezone(TZ).date()) for step, _, due in reminders(engine, Reminder.kind == "ladder")]
     assert ladder == [
         ("提示", date(2025, 6, 17)),
@@ -229,7 +229,7 @@ def test_a_branch_without_its_monthly_committee_meeting_is_reminded_on_the_20th(
     run(engine, at(2025, 6, 10, 10), RULES)
     sent = run(engine, at(2025, 6, 20, 9), RULES)  # a Friday
     with session_scope(engine) as s:
-        told = {s.get(Person, r.person_id).name for r in sent if "支部委员会" in r.payload.get("text", "")}
+        told = {s.get_one(Person, r.person_id).name for r in sent if "支部委员会" in r.payload.get("text", "")}
     assert told == {"李明", "柳长青"}  # 王家湾村 held theirs on the 12th
     text = next(r.payload["text"] for r in sent if "支部委员会" in r.payload.get("text", ""))
     assert "本月的支部委员会还没有登记" in text and "6月30日前" in text

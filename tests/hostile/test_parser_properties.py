@@ -553,6 +553,7 @@ def test_xlsx_roster_imports_or_lists_row_errors(
 ) -> None:
     wb = Workbook()
     ws = wb.active
+    assert ws is not None
     for row in rows:
         ws.append([_xlsx_safe(c) for c in row])
     ws.append(["李四", "lisi", None, *numbers][:6])
