@@ -156,7 +156,9 @@ def test_tasks_load_demo_twice_then_a_bad_file(make_settings, tmp_path) -> None:
     invoke("roster", "import", "--demo")
     first = invoke("tasks", "load", "--demo")
     assert first.exit_code == 0, first.output
-    created = int(re.search(r"新增任务\s*│\s*(\d+)", first.output).group(1))  # type: ignore[union-attr]
+    created_row = re.search(r"新增任务\s*│\s*(\d+)", first.output)
+    assert created_row is not None, first.output
+    created = int(created_row.group(1))
     assert created > 0
     second = invoke("tasks", "load", "--demo")
     assert second.exit_code == 0 and re.search(r"新增任务\s*│\s*0\s", second.output)

@@ -4,6 +4,7 @@ pacing and long texts. Each test ends with what the fake API recorded."""
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -18,7 +19,7 @@ from bot.store.tables import Outbox
 
 
 @pytest.fixture(autouse=True)
-def quick_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+def quick_retries(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Keep tenacity's in-call backoff short in tests; the behaviour is the same."""
     import bot.platforms.wecom.client as client_module
 
@@ -111,7 +112,7 @@ def test_rate_limit_defers_the_message_then_it_arrives_once(server, fake, work) 
     ids = queue_texts(server.settings, "wangxh", ["限流之后"])
     assert deliver(ids) == {"retry": 1}
     row = rows(server.settings)[0]
-    assert row.status == "pending" and row.not_before is not None and "45009" in row.last_error
+    assert row.status == "pending" and row.not_before is not None and "45009" in (row.last_error or "")
     assert delivered_texts(fake, "wangxh") == []
     work(scheduled=True)  # the minute has passed
     assert delivered_texts(fake, "wangxh") == ["限流之后"]
@@ -122,13 +123,13 @@ def test_untrusted_ip_is_a_permanent_failure_with_the_fix_in_the_reason(server, 
     fake.set_fault("send", 1, errcode=60020)
     assert deliver(queue_texts(server.settings, "wangxh", ["x"])) == {"failed": 1}
     row = rows(server.settings)[0]
-    assert row.status == "failed" and "企业可信IP" in row.last_error and "60020" in row.last_error
+    assert row.status == "failed" and "企业可信IP" in (row.last_error or "") and "60020" in (row.last_error or "")
 
 
 def test_wrong_secret_is_a_configuration_failure(server, fake, make_settings) -> None:
     settings = make_settings(WECOM_SECRET="wrong", WECOM_API_BASE=server.settings.wecom_api_base)
     assert deliver(queue_texts(settings, "wangxh", ["x"])) == {"failed": 1}
-    assert "CADREBOT_WECOM_SECRET" in rows(settings)[0].last_error
+    assert "CADREBOT_WECOM_SECRET" in (rows(settings)[0].last_error or "")
 
 
 def test_timeouts_are_retried_later_not_lost(server, fake, work, monkeypatch) -> None:
@@ -187,7 +188,7 @@ def test_delivering_twice_sends_once(server, fake) -> None:
 
 def test_recipient_outside_the_visible_range(server, fake) -> None:
     assert deliver(queue_texts(server.settings, "nobody-here", ["x"])) == {"failed": 1}
-    assert "81013" in rows(server.settings)[0].last_error
+    assert "81013" in (rows(server.settings)[0].last_error or "")
 
 
 def test_a_token_wecom_no_longer_knows_is_replaced(server, fake) -> None:

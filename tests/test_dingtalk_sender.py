@@ -12,9 +12,9 @@ import pytest
 
 from bot.models import MarkdownReply, NoticeReply, TextReply
 from bot.platforms import sender_for
-from bot.platforms.base import OutboundMessage, Permanent, RetryLater
+from bot.platforms.base import OutboundMessage, Permanent, RetryLater, Sender
 from bot.platforms.dingtalk.client import DingTalkClient
-from bot.platforms.dingtalk.sender import TEXT_LIMIT, DingTalkSender
+from bot.platforms.dingtalk.sender import TEXT_LIMIT
 from bot.platforms.dingtalk.sessions import remember_session
 from bot.platforms.dingtalk.wire import Conversation
 from bot.sim.fake_dingtalk import FakeDingTalk
@@ -36,7 +36,7 @@ def client_for(server: Any, **extra: Any) -> DingTalkClient:
     return DingTalkClient(**values)
 
 
-def send(sender: DingTalkSender, reply: Any, to: str = "dt_wangxh", **kw: Any) -> Any:
+def send(sender: Sender, reply: Any, to: str = "dt_wangxh", **kw: Any) -> Any:
     progress: list[int] = []
     paced: list[int] = []
     message = OutboundMessage(outbox_id=1, recipient=to, reply=reply, **kw)

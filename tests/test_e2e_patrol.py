@@ -40,7 +40,9 @@ def test_nothing_found_is_one_message_and_one_tap(chat, server) -> None:
     assert fields_of(card) == {"日期": fields_of(card)["日期"], "网格": "3组", "情况": "无异常"}
     chat.taps(card, "提交")
     got = chat.expect(text="巡查记录已提交", card_update="已提交 · 编号 XC-")
-    receipt = RECEIPT.search(updates(got)[0]["template_card"]["replace_text"]).group(0)  # type: ignore[union-attr]
+    found = RECEIPT.search(updates(got)[0]["template_card"]["replace_text"])
+    assert found is not None
+    receipt = found.group(0)
     assert any(receipt in e.get("content", "") for e in got)
     [report] = rows(server, PatrolReport)
     assert (report.receipt_no, report.grid, report.issues, report.status) == (receipt, "3组", 0, "filed")

@@ -78,8 +78,9 @@ def test_a_retried_message_sees_the_drafts_from_before_it(redis) -> None:
     store.save(7, desk, "msg-1", before)  # message 1 opened a draft …
 
     desk, before = store.load(7, "msg-2", NOW)
-    desk.current.values["grid"] = "3组"  # type: ignore[union-attr]
-    desk.touch(desk.current, NOW)  # type: ignore[arg-type]
+    assert desk.current is not None
+    desk.current.values["grid"] = "3组"
+    desk.touch(desk.current, NOW)
     store.save(7, desk, "msg-2", before)  # … message 2 answered, then its SQL commit failed
 
     retry, _ = store.load(7, "msg-2", NOW)  # RQ runs message 2 again: it starts from message 1's draft

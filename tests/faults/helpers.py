@@ -192,8 +192,8 @@ def start_worker(log: Path | None = None) -> subprocess.Popen[bytes]:
             stderr=subprocess.STDOUT,
         )
     finally:
-        if target:
-            out.close()  # type: ignore[union-attr]
+        if not isinstance(out, int):  # a file we opened, not subprocess.DEVNULL
+            out.close()
 
 
 def stop_worker(worker: subprocess.Popen[bytes] | None) -> None:

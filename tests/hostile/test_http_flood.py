@@ -157,7 +157,9 @@ def now_ms() -> int:
     return int(time.time() * 1000)
 
 
-def wecom_post(category: str, params: dict[str, str], body: bytes, **kw: Any) -> Attempt:
+def wecom_post(
+    category: str, params: dict[str, str], body: bytes | Callable[[], Iterator[bytes]], **kw: Any
+) -> Attempt:
     return Attempt(category, "POST", "/wecom/callback", params, content=body, **kw)
 
 
@@ -396,7 +398,7 @@ def g_card(rng: random.Random) -> Attempt:
         body = rng.choice([*JUNK_BODIES, DEEP_JSON[: MAX_BODY - 10]])
     elif how == "fields":
         payload = dict(tap.body)
-        change = rng.choice(
+        change: dict[str, Any] = rng.choice(
             [
                 {"outTrackId": None},
                 {"outTrackId": 7},
@@ -514,13 +516,16 @@ def lying_requests() -> list[tuple[str, bytes]]:
 
 def counts(db_url: str) -> tuple[int, int, int]:
     with session_scope(get_engine(db_url)) as s:
-        return tuple(s.scalar(select(func.count()).select_from(m)) or 0 for m in (InboundLog, Outbox, AuditLog))  # type: ignore[return-value]
+        inbound, outbox, audit = (
+            s.scalar(select(func.count()).select_from(m)) or 0 for m in (InboundLog, Outbox, AuditLog)
+        )
+        return inbound, outbox, audit
 
 
 def send(client: httpx.Client, attempt: Attempt) -> httpx.Response:
     content = attempt.content() if callable(attempt.content) else attempt.content
     # bytes, so that values no client library would send (non-ASCII digits, a leading space) still go out
-    headers = {k: v.strip().encode("utf-8") for k, v in attempt.headers.items()}
+    headers = {k.encode("ascii"): v.strip().encode("utf-8") for k, v in attempt.headers.items()}
     return client.request(attempt.method, attempt.path, params=attempt.params, headers=headers, content=content)
 
 
