@@ -136,7 +136,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture
-def make_settings(monkeypatch: pytest.MonkeyPatch, db_url: str):  # type: ignore[no-untyped-def]
+def make_settings(monkeypatch: pytest.MonkeyPatch, db_url: str):
     """Put settings in the environment (as workers read them) and return the Settings object."""
 
     def make(**overrides: object) -> Settings:
@@ -222,7 +222,7 @@ class LiveServer:
 
 
 @pytest.fixture
-def server(make_settings, redis: Redis, roster: None) -> Iterator[LiveServer]:  # type: ignore[no-untyped-def]
+def server(make_settings, redis: Redis, roster: None) -> Iterator[LiveServer]:
     port = free_port()
     settings = make_settings(**simulated(port))
     with LiveServer(settings, port) as live:
@@ -283,7 +283,7 @@ def time_travel(settings: Settings) -> None:
 
 
 @pytest.fixture
-def work(server: LiveServer):  # type: ignore[no-untyped-def]
+def work(server: LiveServer):
     return lambda scheduled=False: drain(server.settings, scheduled=scheduled)
 
 
@@ -293,7 +293,7 @@ def platform() -> str:
     return "wecom"
 
 
-def dingtalk_phone(live: LiveServer, http: httpx.Client):  # type: ignore[no-untyped-def]
+def dingtalk_phone(live: LiveServer, http: httpx.Client):
     from sqlalchemy import select
 
     from bot.sim.dingtalk_callbacks import DingTalkCallbackFactory
@@ -310,7 +310,7 @@ def dingtalk_phone(live: LiveServer, http: httpx.Client):  # type: ignore[no-unt
 
 
 @pytest.fixture
-def chat(http: httpx.Client, factory: CallbackFactory, fake: FakeWeCom, work, server, platform: str):  # type: ignore[no-untyped-def]
+def chat(http: httpx.Client, factory: CallbackFactory, fake: FakeWeCom, work, server, platform: str):
     from transcript import Chat
 
     ding = dingtalk_phone(server, http) if platform == "dingtalk" else None
@@ -318,7 +318,7 @@ def chat(http: httpx.Client, factory: CallbackFactory, fake: FakeWeCom, work, se
 
 
 @pytest.fixture
-def server_with(make_settings, redis: Redis, roster: None):  # type: ignore[no-untyped-def]
+def server_with(make_settings, redis: Redis, roster: None):
     """Start the app with extra settings (CADREBOT_ names without the prefix): server_with(LINK_SECRET="…")."""
     started: list[LiveServer] = []
 
@@ -334,7 +334,7 @@ def server_with(make_settings, redis: Redis, roster: None):  # type: ignore[no-u
         live.__exit__(None, None, None)
 
 
-def chat_on(live: LiveServer, factory: CallbackFactory, platform: str = "wecom"):  # type: ignore[no-untyped-def]
+def chat_on(live: LiveServer, factory: CallbackFactory, platform: str = "wecom"):
     from transcript import Chat
 
     client = httpx.Client(base_url=live.url, timeout=10)
@@ -362,7 +362,7 @@ def daytime(monkeypatch: pytest.MonkeyPatch) -> datetime:
 
 
 @pytest.fixture
-def inproc(make_settings, redis: Redis, roster: None, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+def inproc(make_settings, redis: Redis, roster: None, monkeypatch: pytest.MonkeyPatch):
     """The dispatcher and delivery jobs run in the test's process: no server, no RQ worker. Has `.settings`
     like `server`, so `rows(server, …)`-style helpers take it as they are."""
     from inproc import DINGTALK_API, WECOM_API, InProcessBot
@@ -373,7 +373,7 @@ def inproc(make_settings, redis: Redis, roster: None, monkeypatch: pytest.Monkey
 
 
 @pytest.fixture
-def inproc_chat(inproc, factory: CallbackFactory, platform: str):  # type: ignore[no-untyped-def]
+def inproc_chat(inproc, factory: CallbackFactory, platform: str):
     """`chat` without the wire: the same transcript methods, over the bot in this process (on `platform`)."""
     from sqlalchemy import select
 

@@ -22,7 +22,7 @@ DATA = Path(__file__).parent / "data"
 
 
 @pytest.fixture(scope="module")
-def kb():  # type: ignore[no-untyped-def]
+def kb():
     return shipped_kb()
 
 
@@ -30,11 +30,11 @@ def rows(name: str) -> list[dict[str, object]]:
     return [json.loads(line) for line in (DATA / name).read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def ask(kb, question: str):  # type: ignore[no-untyped-def]
+def ask(kb, question: str):
     return answer(question, kb, rules_from(None), date(2021, 3, 1))
 
 
-def test_the_labelled_questions_are_answered_from_the_right_source(kb) -> None:  # type: ignore[no-untyped-def]
+def test_the_labelled_questions_are_answered_from_the_right_source(kb) -> None:
     dev = rows("qa-dev.jsonl")
     assert len(dev) >= 60
     misses: list[str] = []
@@ -43,14 +43,14 @@ def test_the_labelled_questions_are_answered_from_the_right_source(kb) -> None: 
     assert score.off_topic >= 5 and score.refused == 1.0, misses
 
 
-def test_questions_written_before_the_tuning_hold_up(kb) -> None:  # type: ignore[no-untyped-def]
+def test_questions_written_before_the_tuning_hold_up(kb) -> None:
     misses: list[str] = []
     score = evaluate(rows("qa-holdout.jsonl"), kb, misses)
     assert score.top1 >= 0.85, misses  # 93% when first measured (bench/ask.py --compare)
     assert score.refused == 1.0, misses
 
 
-def test_an_answer_quotes_its_section_and_deadline(kb) -> None:  # type: ignore[no-untyped-def]
+def test_an_answer_quotes_its_section_and_deadline(kb) -> None:
     got = ask(kb, "超大支部怎么规范？")
     assert got.confident and got.sources[0].title == "完善村党组织设置" and got.sources[0].kind == "plan"
     assert got.text.startswith("【完善村党组织设置】")
@@ -62,13 +62,13 @@ def test_an_answer_quotes_its_section_and_deadline(kb) -> None:  # type: ignore[
     assert len(got.text) <= 300  # a phone screen
 
 
-def test_two_milestones_are_both_given(kb) -> None:  # type: ignore[no-untyped-def]
+def test_two_milestones_are_both_given(kb) -> None:
     got = ask(kb, "乡镇党委换届什么时候完成")
     assert got.sources[0].title == "抓好乡镇领导班子换届"
     assert "2021年6月30日前" in got.text and "2021年8月31日前" in got.text
 
 
-def test_what_is_due_in_a_month_lists_the_tasks_by_deadline(kb) -> None:  # type: ignore[no-untyped-def]
+def test_what_is_due_in_a_month_lists_the_tasks_by_deadline(kb) -> None:
     got = ask(kb, "6月底前要完成什么？")
     assert [s.title for s in got.sources] == ["巩固村“两委”换届成果", "抓好乡镇领导班子换届"]
     assert got.text.splitlines()[0] == "工作方案中6月到期的任务（2021年）："
@@ -99,7 +99,7 @@ def test_periods(question: str, expected: tuple[date, date] | None) -> None:
     assert (found[:2] if found else None) == expected
 
 
-def test_the_quorum_is_worked_out(kb) -> None:  # type: ignore[no-untyped-def]
+def test_the_quorum_is_worked_out(kb) -> None:
     no = ask(kb, "党员大会应到23实到11人 能不能开")
     assert no.text.startswith("【会议法定人数】不能") and "至少需要12人" in no.text and "还差1人" in no.text
     yes = ask(kb, "支委会应到5人实到3人，可以开吗")
@@ -108,7 +108,7 @@ def test_the_quorum_is_worked_out(kb) -> None:  # type: ignore[no-untyped-def]
     assert "不能" in election.text and "至少需要16人" in election.text
 
 
-def test_a_policy_answer_says_what_the_rules_file_says(kb) -> None:  # type: ignore[no-untyped-def]
+def test_a_policy_answer_says_what_the_rules_file_says(kb) -> None:
     got = ask(kb, "交通补助怎么算？")
     assert got.sources[0].kind == "policy"
     rules = rules_from(None)
@@ -116,7 +116,7 @@ def test_a_policy_answer_says_what_the_rules_file_says(kb) -> None:  # type: ign
     assert "依据：" in got.text
 
 
-def test_off_topic_says_so_and_suggests(kb) -> None:  # type: ignore[no-untyped-def]
+def test_off_topic_says_so_and_suggests(kb) -> None:
     got = ask(kb, "红烧肉怎么做好吃")
     assert not got.confident and "没有找到可靠的答案" in got.text and "交通补助怎么算" in got.text
 
@@ -129,7 +129,7 @@ def test_any_text_gets_an_answer(text: str) -> None:
     assert got.text and isinstance(got.confident, bool)
 
 
-def test_a_faq_file_with_mistakes_is_refused_with_the_entry_named(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_a_faq_file_with_mistakes_is_refused_with_the_entry_named(tmp_path) -> None:
     bad = tmp_path / "faq.yaml"
     bad.write_text(
         "- title: 表决权\n  questions: []\n  answer: 只有正式党员有表决权\n  source: 条例\n", encoding="utf-8"

@@ -16,7 +16,7 @@ def at(day: str, hour: int = 10) -> datetime:
     return datetime.fromisoformat(day).replace(hour=hour, tzinfo=TZ)
 
 
-def day_of(text: str, now: datetime, prefer=None) -> date | None:  # type: ignore[no-untyped-def]
+def day_of(text: str, now: datetime, prefer=None) -> date | None:
     span = parse(text, now, prefer)
     return span.start.date() if span else None
 
@@ -153,7 +153,7 @@ DATES = [
 
 
 @pytest.mark.parametrize(("today", "text", "prefer", "expected"), DATES)
-def test_dates(today: str, text: str, prefer, expected: str) -> None:  # type: ignore[no-untyped-def]
+def test_dates(today: str, text: str, prefer, expected: str) -> None:
     assert day_of(text, at(today), prefer) == date.fromisoformat(expected)
 
 

@@ -17,7 +17,7 @@ VECTORS = {
 runner = CliRunner()
 
 
-def invoke(*args: str, input: str | None = None):  # type: ignore[no-untyped-def]
+def invoke(*args: str, input: str | None = None):
     return runner.invoke(app, list(args), input=input)
 
 
@@ -113,7 +113,7 @@ def test_the_tools_do_not_check_the_timestamps_age() -> None:
     assert invoke("wecom", "verify-url", v["echostr"], *crypto_args(v)).exit_code == 0
 
 
-def test_roster_import_reports_bad_rows_and_exits_1(make_settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_roster_import_reports_bad_rows_and_exits_1(make_settings, tmp_path: Path) -> None:
     make_settings()
     path = tmp_path / "r.csv"
     path.write_text(
@@ -125,7 +125,7 @@ def test_roster_import_reports_bad_rows_and_exits_1(make_settings, tmp_path: Pat
     assert "未导入任何数据" in result.stderr
 
 
-def test_roster_import_demo_twice(make_settings) -> None:  # type: ignore[no-untyped-def]
+def test_roster_import_demo_twice(make_settings) -> None:
     make_settings()
     first = invoke("roster", "import", "--demo")
     assert first.exit_code == 0 and "新增人员" in first.output
@@ -135,13 +135,13 @@ def test_roster_import_demo_twice(make_settings) -> None:  # type: ignore[no-unt
     assert re.search(r"无变化\s*│\s*29\s", second.output)
 
 
-def test_migrate(make_settings) -> None:  # type: ignore[no-untyped-def]
+def test_migrate(make_settings) -> None:
     make_settings()
     result = invoke("migrate")
     assert result.exit_code == 0 and "up to date" in result.output
 
 
-def test_bad_setting_stops_with_the_variable_named(make_settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_bad_setting_stops_with_the_variable_named(make_settings, monkeypatch) -> None:
     make_settings()
     monkeypatch.setenv("CADREBOT_WECOM_AES_KEY", "tooshort")
     from bot.config import reset_settings_cache
@@ -151,12 +151,14 @@ def test_bad_setting_stops_with_the_variable_named(make_settings, monkeypatch) -
     assert result.exit_code == 2 and "CADREBOT_WECOM_AES_KEY" in result.stderr
 
 
-def test_tasks_load_demo_twice_then_a_bad_file(make_settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_tasks_load_demo_twice_then_a_bad_file(make_settings, tmp_path) -> None:
     make_settings()
     invoke("roster", "import", "--demo")
     first = invoke("tasks", "load", "--demo")
     assert first.exit_code == 0, first.output
-    created = int(re.search(r"新增任务\s*│\s*(\d+)", first.output).group(1))  # type: ignore[union-attr]
+    created_row = re.search(r"新增任务\s*│\s*(\d+)", first.output)
+    assert created_row is not None, first.output
+    created = int(created_row.group(1))
     assert created > 0
     second = invoke("tasks", "load", "--demo")
     assert second.exit_code == 0 and re.search(r"新增任务\s*│\s*0\s", second.output)

@@ -10,7 +10,7 @@ GOOD_KEY = "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C"
 
 
 @pytest.fixture(autouse=True)
-def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
     import os
 
     for key in list(os.environ):
@@ -27,11 +27,12 @@ def test_defaults_are_the_embedded_ones() -> None:
     assert not s.wecom_receives and not s.wecom_sends
 
 
-def test_environment_and_dotenv(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_environment_and_dotenv(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
     (tmp_path / ".env").write_text(f"CADREBOT_WECOM_AES_KEY={GOOD_KEY}\nCADREBOT_WECOM_TOKEN=abc123\n")
     monkeypatch.setenv("CADREBOT_WECOM_CORP_ID", "ww123")
     s = load_settings()
     assert s.wecom_receives
+    assert s.wecom_aes_key is not None
     assert s.wecom_aes_key.get_secret_value() == GOOD_KEY
 
 

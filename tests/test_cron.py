@@ -15,7 +15,7 @@ pytestmark = pytest.mark.dated
 
 
 @pytest.fixture
-def utc_process(monkeypatch):  # type: ignore[no-untyped-def]
+def utc_process(monkeypatch):
     monkeypatch.setenv("TZ", "UTC")
     time.tzset()
     yield
@@ -24,11 +24,11 @@ def utc_process(monkeypatch):  # type: ignore[no-untyped-def]
         time.tzset()
 
 
-def jobs(settings):  # type: ignore[no-untyped-def]
+def jobs(settings):
     return {job.func_name.rsplit(".", 1)[1]: job for job in build(settings).get_jobs()}
 
 
-def test_the_three_periodic_jobs(make_settings, redis, utc_process) -> None:  # type: ignore[no-untyped-def]
+def test_the_three_periodic_jobs(make_settings, redis, utc_process) -> None:
     found = jobs(make_settings())
     assert set(found) == {"sweep_outbox", "tick", "plan_all"}
     assert found["sweep_outbox"].interval == SWEEP_SECONDS and found["tick"].interval == TICK_SECONDS
@@ -47,12 +47,12 @@ def test_the_three_periodic_jobs(make_settings, redis, utc_process) -> None:  # 
 )
 def test_plan_all_runs_at_0850_local_across_midnight(
     make_settings, redis, utc_process, last_run_utc: str, next_run_utc: str
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     plan = jobs(make_settings())["plan_all"]
     plan.latest_enqueue_time = datetime.fromisoformat(last_run_utc).replace(tzinfo=UTC)
     assert plan.get_next_enqueue_time() == datetime.fromisoformat(next_run_utc).replace(tzinfo=UTC)
 
 
-def test_a_deployment_in_another_zone(make_settings, redis, utc_process) -> None:  # type: ignore[no-untyped-def]
+def test_a_deployment_in_another_zone(make_settings, redis, utc_process) -> None:
     plan = jobs(make_settings(TIMEZONE="Asia/Urumqi"))["plan_all"]  # UTC+6
     assert plan.cron == "50 2 * * *"

@@ -4,6 +4,7 @@ pacing and long texts. Each test ends with what the fake API recorded."""
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -18,13 +19,13 @@ from bot.store.tables import Outbox
 
 
 @pytest.fixture(autouse=True)
-def quick_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+def quick_retries(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Keep tenacity's in-call backoff short in tests; the behaviour is the same."""
     import bot.platforms.wecom.client as client_module
 
     original = client_module.WeComClient.__init__
 
-    def init(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def init(self, *args, **kwargs):
         kwargs.setdefault("backoff", 0.01)
         original(self, *args, **kwargs)
 
@@ -34,7 +35,7 @@ def quick_retries(monkeypatch: pytest.MonkeyPatch) -> None:
     WeComSender._shared.clear()
 
 
-def queue_texts(settings, recipient: str, texts: list[str]) -> list[int]:  # type: ignore[no-untyped-def]
+def queue_texts(settings, recipient: str, texts: list[str]) -> list[int]:
     with session_scope(get_engine(settings.database_url)) as s:
         rows = [
             Outbox(
@@ -52,7 +53,7 @@ def queue_texts(settings, recipient: str, texts: list[str]) -> list[int]:  # typ
         return [r.id for r in rows]
 
 
-def queue_card(settings, recipient: str) -> list[int]:  # type: ignore[no-untyped-def]
+def queue_card(settings, recipient: str) -> list[int]:
     from bot.models import CardReply
     from cards.ids import new_task_id
     from handlers.help import help_card
@@ -75,23 +76,23 @@ def queue_card(settings, recipient: str) -> list[int]:  # type: ignore[no-untype
         return [row.id]
 
 
-def rows(settings) -> list[Outbox]:  # type: ignore[no-untyped-def]
+def rows(settings) -> list[Outbox]:
     with session_scope(get_engine(settings.database_url)) as s:
         return list(s.scalars(select(Outbox).order_by(Outbox.id)))
 
 
-def delivered_texts(fake, user: str) -> list[str]:  # type: ignore[no-untyped-def]
+def delivered_texts(fake, user: str) -> list[str]:
     return [e["content"] for e in fake.inbox(user) if e.get("msgtype") == "text"]
 
 
-def test_token_is_fetched_once_and_shared(server, fake) -> None:  # type: ignore[no-untyped-def]
+def test_token_is_fetched_once_and_shared(server, fake) -> None:
     ids = queue_texts(server.settings, "wangxh", ["一", "二", "三"])
     assert deliver(ids) == {"delivered": 3}
     assert int(fake.redis.get("sim:wecom:stats:gettoken")) == 1
     assert delivered_texts(fake, "wangxh") == ["一", "二", "三"]
 
 
-def test_expired_token_is_refreshed_once(server, fake) -> None:  # type: ignore[no-untyped-def]
+def test_expired_token_is_refreshed_once(server, fake) -> None:
     deliver(queue_texts(server.settings, "wangxh", ["先发一条"]))
     fake.expire_tokens()  # WeCom answers 42001 to the cached token now
     assert deliver(queue_texts(server.settings, "wangxh", ["再发一条"])) == {"delivered": 1}
@@ -99,39 +100,39 @@ def test_expired_token_is_refreshed_once(server, fake) -> None:  # type: ignore[
     assert delivered_texts(fake, "wangxh") == ["先发一条", "再发一条"]
 
 
-def test_5xx_and_system_busy_are_retried_quickly(server, fake) -> None:  # type: ignore[no-untyped-def]
+def test_5xx_and_system_busy_are_retried_quickly(server, fake) -> None:
     fake.set_fault("send", 1, http_status=502)
     fake.set_fault("any", 1, errcode=-1)
     assert deliver(queue_texts(server.settings, "wangxh", ["稍后到达"])) == {"delivered": 1}
     assert delivered_texts(fake, "wangxh") == ["稍后到达"]
 
 
-def test_rate_limit_defers_the_message_then_it_arrives_once(server, fake, work) -> None:  # type: ignore[no-untyped-def]
+def test_rate_limit_defers_the_message_then_it_arrives_once(server, fake, work) -> None:
     fake.set_fault("send", 1, errcode=45009)
     ids = queue_texts(server.settings, "wangxh", ["限流之后"])
     assert deliver(ids) == {"retry": 1}
     row = rows(server.settings)[0]
-    assert row.status == "pending" and row.not_before is not None and "45009" in row.last_error
+    assert row.status == "pending" and row.not_before is not None and "45009" in (row.last_error or "")
     assert delivered_texts(fake, "wangxh") == []
     work(scheduled=True)  # the minute has passed
     assert delivered_texts(fake, "wangxh") == ["限流之后"]
     assert rows(server.settings)[0].status == "delivered"
 
 
-def test_untrusted_ip_is_a_permanent_failure_with_the_fix_in_the_reason(server, fake) -> None:  # type: ignore[no-untyped-def]
+def test_untrusted_ip_is_a_permanent_failure_with_the_fix_in_the_reason(server, fake) -> None:
     fake.set_fault("send", 1, errcode=60020)
     assert deliver(queue_texts(server.settings, "wangxh", ["x"])) == {"failed": 1}
     row = rows(server.settings)[0]
-    assert row.status == "failed" and "企业可信IP" in row.last_error and "60020" in row.last_error
+    assert row.status == "failed" and "企业可信IP" in (row.last_error or "") and "60020" in (row.last_error or "")
 
 
-def test_wrong_secret_is_a_configuration_failure(server, fake, make_settings) -> None:  # type: ignore[no-untyped-def]
+def test_wrong_secret_is_a_configuration_failure(server, fake, make_settings) -> None:
     settings = make_settings(WECOM_SECRET="wrong", WECOM_API_BASE=server.settings.wecom_api_base)
     assert deliver(queue_texts(settings, "wangxh", ["x"])) == {"failed": 1}
-    assert "CADREBOT_WECOM_SECRET" in rows(settings)[0].last_error
+    assert "CADREBOT_WECOM_SECRET" in (rows(settings)[0].last_error or "")
 
 
-def test_timeouts_are_retried_later_not_lost(server, fake, work, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_timeouts_are_retried_later_not_lost(server, fake, work, monkeypatch) -> None:
     monkeypatch.setenv("CADREBOT_HTTP_TIMEOUT_SECONDS", "0.3")
     from bot.config import reset_settings_cache
 
@@ -149,7 +150,7 @@ def test_timeouts_are_retried_later_not_lost(server, fake, work, monkeypatch) ->
     assert texts == ["慢一点也要到"]
 
 
-def test_long_text_is_split_within_2048_bytes(server, fake) -> None:  # type: ignore[no-untyped-def]
+def test_long_text_is_split_within_2048_bytes(server, fake) -> None:
     text = "\n".join(f"第{i}条：村级活动阵地提升工作已经完成，台账已上传。" for i in range(120))
     assert len(text.encode()) > 2048 * 3
     deliver(queue_texts(server.settings, "wangxh", [text]))
@@ -160,7 +161,7 @@ def test_long_text_is_split_within_2048_bytes(server, fake) -> None:  # type: ig
     assert rows(server.settings)[0].parts_sent == len(parts)
 
 
-def test_no_person_gets_more_than_30_a_minute(server, fake, redis) -> None:  # type: ignore[no-untyped-def]
+def test_no_person_gets_more_than_30_a_minute(server, fake, redis) -> None:
     ids = queue_texts(server.settings, "wangxh", [f"提醒{i}" for i in range(35)])
     tally = deliver(ids)
     assert tally == {"delivered": 30, "paced": 1, "held": 4}  # the rest wait behind the paced one, in order
@@ -178,26 +179,26 @@ def test_no_person_gets_more_than_30_a_minute(server, fake, redis) -> None:  # t
     assert not [e for e in fake.sent() if e.get("status") == "dropped_rate_limit"]
 
 
-def test_delivering_twice_sends_once(server, fake) -> None:  # type: ignore[no-untyped-def]
+def test_delivering_twice_sends_once(server, fake) -> None:
     ids = queue_texts(server.settings, "wangxh", ["只一次"])
     deliver(ids)
     assert deliver(ids) == {"skipped": 1}
     assert delivered_texts(fake, "wangxh") == ["只一次"]
 
 
-def test_recipient_outside_the_visible_range(server, fake) -> None:  # type: ignore[no-untyped-def]
+def test_recipient_outside_the_visible_range(server, fake) -> None:
     assert deliver(queue_texts(server.settings, "nobody-here", ["x"])) == {"failed": 1}
-    assert "81013" in rows(server.settings)[0].last_error
+    assert "81013" in (rows(server.settings)[0].last_error or "")
 
 
-def test_a_token_wecom_no_longer_knows_is_replaced(server, fake) -> None:  # type: ignore[no-untyped-def]
+def test_a_token_wecom_no_longer_knows_is_replaced(server, fake) -> None:
     client = WeComSender.shared(server.settings).client
     fake.redis.set(client.token_key, "revoked-token", ex=3600)  # 40014 invalid access_token
     assert deliver(queue_texts(server.settings, "wangxh", ["换了令牌"])) == {"delivered": 1}
     assert fake.redis.get(client.token_key).decode() != "revoked-token"
 
 
-def test_one_refresh_for_many_concurrent_senders(server, fake) -> None:  # type: ignore[no-untyped-def]
+def test_one_refresh_for_many_concurrent_senders(server, fake) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
     from bot.platforms.wecom.client import WeComClient
@@ -219,7 +220,7 @@ def test_one_refresh_for_many_concurrent_senders(server, fake) -> None:  # type:
     assert int(fake.redis.get("sim:wecom:stats:gettoken")) == 1
 
 
-def test_notice_goes_out_as_a_textcard(server, fake) -> None:  # type: ignore[no-untyped-def]
+def test_notice_goes_out_as_a_textcard(server, fake) -> None:
     from bot.models import NoticeReply
 
     with session_scope(get_engine(server.settings.database_url)) as s:
@@ -244,7 +245,7 @@ def test_notice_goes_out_as_a_textcard(server, fake) -> None:  # type: ignore[no
     assert card["url"] == server.settings.public_url
 
 
-def test_a_card_whose_send_timed_out_but_arrived_is_not_sent_twice(server, fake, work, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_card_whose_send_timed_out_but_arrived_is_not_sent_twice(server, fake, work, monkeypatch) -> None:
     """The slow first request reaches "WeCom" and takes the task id; the quick re-send is told 42014 — which
     means the card is there, not that it failed."""
     monkeypatch.setenv("CADREBOT_HTTP_TIMEOUT_SECONDS", "0.3")
@@ -255,7 +256,7 @@ def test_a_card_whose_send_timed_out_but_arrived_is_not_sent_twice(server, fake,
 
     original = client_module.WeComClient.__init__
 
-    def slower_retry(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def slower_retry(self, *args, **kwargs):
         original(self, *args, **{**kwargs, "backoff": 0.4})  # the re-send goes after the slow one landed
 
     monkeypatch.setattr(client_module.WeComClient, "__init__", slower_retry)

@@ -74,7 +74,7 @@ def test_every_card_renders_for_dingtalk(name: str) -> None:
 # -- sending ----------------------------------------------------------------------------------------
 
 
-def send(server, reply, to: str = "dt_wangxh", **kw):  # type: ignore[no-untyped-def]
+def send(server, reply, to: str = "dt_wangxh", **kw):
     sender = sender_for("dingtalk", server.settings)
     return sender.send(OutboundMessage(outbox_id=1, recipient=to, reply=reply, **kw), lambda n: None, lambda: None)
 
@@ -89,7 +89,7 @@ def confirm_card() -> Card:
     )
 
 
-def test_a_card_gets_a_fresh_out_track_id_the_task_id(server) -> None:  # type: ignore[no-untyped-def]
+def test_a_card_gets_a_fresh_out_track_id_the_task_id(server) -> None:
     fake = FakeDingTalk(server.settings)
     first, second = confirm_card(), confirm_card()
     assert first.task_id != second.task_id
@@ -101,7 +101,7 @@ def test_a_card_gets_a_fresh_out_track_id_the_task_id(server) -> None:  # type: 
     assert all(isinstance(v, str) for c in cards for v in c["cardParamMap"].values())
 
 
-def test_a_retry_after_a_timeout_delivers_the_existing_card(server) -> None:  # type: ignore[no-untyped-def]
+def test_a_retry_after_a_timeout_delivers_the_existing_card(server) -> None:
     fake = FakeDingTalk(server.settings)
     card = confirm_card()
     send(server, CardReply(card=card))
@@ -109,7 +109,7 @@ def test_a_retry_after_a_timeout_delivers_the_existing_card(server) -> None:  # 
     assert [e["api"] for e in fake.sent()] == ["card", "card"]
 
 
-def test_a_batch_card_is_one_card_delivered_20_at_a_time(server) -> None:  # type: ignore[no-untyped-def]
+def test_a_batch_card_is_one_card_delivered_20_at_a_time(server) -> None:
     fake = FakeDingTalk(server.settings)
     people = [f"dt_{u}" for u in ("zhaomin", "liming", "wangxh", "zhangwei", "liufang")] * 5
     people[3] = "dt_nobody"
@@ -119,7 +119,7 @@ def test_a_batch_card_is_one_card_delivered_20_at_a_time(server) -> None:  # typ
     assert result.failed == ["dt_nobody"]
 
 
-def test_an_update_changes_the_tappers_view(server) -> None:  # type: ignore[no-untyped-def]
+def test_an_update_changes_the_tappers_view(server) -> None:
     fake = FakeDingTalk(server.settings)
     card = confirm_card()
     send(server, CardReply(card=card))

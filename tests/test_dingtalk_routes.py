@@ -85,7 +85,7 @@ def signed(timestamp: int | None = None, secret: str = CLIENT_SECRET) -> dict[st
 
 
 @pytest.fixture
-def robot(make_settings, redis: Redis):  # type: ignore[no-untyped-def]
+def robot(make_settings, redis: Redis):
     settings = make_settings(DINGTALK_CLIENT_ID=CLIENT_ID, DINGTALK_CLIENT_SECRET=CLIENT_SECRET)
     with TestClient(create_app(settings)) as http:
         yield http
@@ -110,7 +110,7 @@ def test_a_signed_message_is_queued_as_its_inbound(robot: TestClient, redis: Red
 
 
 @pytest.mark.parametrize("v", VECTORS["robot_sign"], ids=[v["id"] for v in VECTORS["robot_sign"]])
-def test_the_sign_vectors_over_http(v: dict, make_settings, redis: Redis, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_the_sign_vectors_over_http(v: dict, make_settings, redis: Redis, monkeypatch) -> None:
     """Each vector's (secret, timestamp, sign) exactly as DingTalk would send it, with the clock at its time."""
     import bot.platforms.dingtalk.routes as routes
 
@@ -242,7 +242,7 @@ def test_oversized_bodies(robot: TestClient, redis: Redis) -> None:
     r = post(robot, big)
     assert r.status_code == 413 and r.json()["reason"]
 
-    def chunks():  # type: ignore[no-untyped-def]
+    def chunks():
         for _ in range(100):
             yield b"A" * 1024
 
@@ -250,7 +250,7 @@ def test_oversized_bodies(robot: TestClient, redis: Redis) -> None:
     nothing_queued(redis)
 
 
-def test_unconfigured_endpoints_say_which_setting_is_missing(make_settings, redis: Redis) -> None:  # type: ignore[no-untyped-def]
+def test_unconfigured_endpoints_say_which_setting_is_missing(make_settings, redis: Redis) -> None:
     with TestClient(create_app(make_settings())) as http:
         r = post(http, message())
         assert r.status_code == 503 and "CADREBOT_DINGTALK_CLIENT_SECRET" in r.json()["reason"]
@@ -260,7 +260,7 @@ def test_unconfigured_endpoints_say_which_setting_is_missing(make_settings, redi
     nothing_queued(redis)
 
 
-def test_redis_unreachable_means_503(make_settings, redis: Redis) -> None:  # type: ignore[no-untyped-def]
+def test_redis_unreachable_means_503(make_settings, redis: Redis) -> None:
     from conftest import free_port
 
     settings = make_settings(DINGTALK_CLIENT_SECRET=CLIENT_SECRET, REDIS_URL=f"redis://127.0.0.1:{free_port()}/0")
@@ -272,7 +272,7 @@ def test_redis_unreachable_means_503(make_settings, redis: Redis) -> None:  # ty
 # -- event subscription ------------------------------------------------------------------------------------
 
 
-def events_client(v: dict, make_settings, **extra: str) -> TestClient:  # type: ignore[no-untyped-def]
+def events_client(v: dict, make_settings, **extra: str) -> TestClient:
     settings = make_settings(
         DINGTALK_TOKEN=v["token"], DINGTALK_AES_KEY=v["encoding_aes_key"], DINGTALK_OWNER_KEY=v["owner_key"], **extra
     )
@@ -290,7 +290,7 @@ def check_success(reply: dict[str, str], v: dict) -> None:
 
 @pytest.mark.parametrize("v", EVENTS, ids=[v["id"] for v in EVENTS])
 @pytest.mark.parametrize("spelling", [("signature", "timestamp"), ("msg_signature", "timeStamp")])
-def test_event_vectors_through_the_endpoint(v: dict, spelling: tuple[str, str], make_settings, redis: Redis) -> None:  # type: ignore[no-untyped-def]
+def test_event_vectors_through_the_endpoint(v: dict, spelling: tuple[str, str], make_settings, redis: Redis) -> None:
     """The vectors' timestamps are years old: the events endpoint applies no window (see its module)."""
     sig_name, ts_name = spelling
     params = {sig_name: v["signature"], ts_name: v["timestamp"], "nonce": v["nonce"]}
@@ -304,7 +304,7 @@ def test_event_vectors_through_the_endpoint(v: dict, spelling: tuple[str, str], 
     nothing_queued(redis)  # events are acknowledged, not queued
 
 
-def test_the_owner_key_defaults_to_the_client_id(make_settings, redis: Redis) -> None:  # type: ignore[no-untyped-def]
+def test_the_owner_key_defaults_to_the_client_id(make_settings, redis: Redis) -> None:
     v = EVENTS[1]
     settings = make_settings(
         DINGTALK_TOKEN=v["token"], DINGTALK_AES_KEY=v["encoding_aes_key"], DINGTALK_CLIENT_ID=v["owner_key"]
@@ -318,7 +318,7 @@ def test_the_owner_key_defaults_to_the_client_id(make_settings, redis: Redis) ->
 
 def test_a_business_event_is_acknowledged_and_only_its_type_logged(
     make_settings, redis: Redis, caplog: pytest.LogCaptureFixture
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     v = EVENTS[1]
     crypto = DingCallbackCrypto(v["token"], v["encoding_aes_key"], v["owner_key"])
     push = crypto.encrypt(json.dumps({"EventType": "user_add_org", "UserId": ["zhangsan-secret-id"]}))
@@ -338,7 +338,7 @@ def refused(http: TestClient, params: dict[str, str], body: Any) -> Any:
     return http.post("/dingtalk/events", params=params, content=content)
 
 
-def test_event_refusals(make_settings, redis: Redis) -> None:  # type: ignore[no-untyped-def]
+def test_event_refusals(make_settings, redis: Redis) -> None:
     v = EVENTS[1]
     good = {"signature": v["signature"], "timestamp": v["timestamp"], "nonce": v["nonce"]}
     body = {"encrypt": v["encrypt"]}
@@ -366,7 +366,7 @@ def test_event_refusals(make_settings, redis: Redis) -> None:  # type: ignore[no
     nothing_queued(redis)
 
 
-def test_a_wrong_owner_key_is_403_with_900010(make_settings, redis: Redis) -> None:  # type: ignore[no-untyped-def]
+def test_a_wrong_owner_key_is_403_with_900010(make_settings, redis: Redis) -> None:
     v = EVENTS[0]
     params = {"signature": v["signature"], "timestamp": v["timestamp"], "nonce": v["nonce"]}
     with events_client({**v, "owner_key": "dingsomeoneelse"}, make_settings) as http:
@@ -375,7 +375,7 @@ def test_a_wrong_owner_key_is_403_with_900010(make_settings, redis: Redis) -> No
     nothing_queued(redis)
 
 
-def test_an_event_without_event_type(make_settings, redis: Redis) -> None:  # type: ignore[no-untyped-def]
+def test_an_event_without_event_type(make_settings, redis: Redis) -> None:
     v = EVENTS[1]
     push = DingCallbackCrypto(v["token"], v["encoding_aes_key"], v["owner_key"]).encrypt("not json")
     params = {"signature": push["msg_signature"], "timestamp": push["timeStamp"], "nonce": push["nonce"]}

@@ -20,19 +20,21 @@ from scheduler.sweeper import sweep_outbox
 pytestmark = pytest.mark.dated
 
 
-def inbound_payload(factory, user: str = "wangxh", text: str = "帮助", msg_id: str = "1001") -> dict:  # type: ignore[no-untyped-def]
-    return parse(factory.text(user, text, msg_id=msg_id, create_time=1_800_000_000).encode()).model_dump(mode="json")
+def inbound_payload(factory, user: str = "wangxh", text: str = "帮助", msg_id: str = "1001") -> dict:
+    inbound = parse(factory.text(user, text, msg_id=msg_id, create_time=1_800_000_000).encode())
+    assert inbound is not None
+    return inbound.model_dump(mode="json")
 
 
-def counts(settings) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+def counts(settings) -> tuple[int, int]:
     with session_scope(get_engine(settings.database_url)) as s:
         return (
-            s.scalar(select(func.count()).select_from(InboundLog)),
-            s.scalar(select(func.count()).select_from(Outbox)),
+            s.execute(select(func.count()).select_from(InboundLog)).scalar_one(),
+            s.execute(select(func.count()).select_from(Outbox)).scalar_one(),
         )
 
 
-def test_once_even_after_redis_lost_its_dedup_keys(server, factory, redis) -> None:  # type: ignore[no-untyped-def]
+def test_once_even_after_redis_lost_its_dedup_keys(server, factory, redis) -> None:
     payload = inbound_payload(factory)
     assert handle_inbound(payload) == "processed"
     redis.flushdb()  # Redis restarted without persistence: the unique job id is gone
@@ -40,13 +42,13 @@ def test_once_even_after_redis_lost_its_dedup_keys(server, factory, redis) -> No
     assert counts(server.settings) == (1, 1)
 
 
-def test_a_broken_handler_is_recorded_and_the_person_hears_back(server, factory, fake, work, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_broken_handler_is_recorded_and_the_person_hears_back(server, factory, fake, work, monkeypatch) -> None:
     import handlers.registry
 
     real = handlers.registry.handler_for
     assert real("help") is not None  # 帮助 has a handler of its own, which is what breaks here
 
-    def broken(ctx):  # type: ignore[no-untyped-def]
+    def broken(ctx):
         ctx.reply("half an answer")
         raise RuntimeError("bug in the handler")
 
@@ -57,16 +59,17 @@ def test_a_broken_handler_is_recorded_and_the_person_hears_back(server, factory,
     assert texts == ["抱歉，处理您的消息时出了问题，已记录。请稍后再试，或联系管理员。"]  # not the half answer
     with session_scope(get_engine(server.settings.database_url)) as s:
         entry = s.scalar(select(InboundLog))
+        assert entry is not None
         assert entry.status == "failed" and "bug in the handler" in entry.error and entry.text == "帮助"
         assert s.scalar(select(func.count()).select_from(Outbox)) == 1  # the apology only: the half answer rolled back
 
 
-def test_transient_database_errors_are_left_to_rq_to_retry(server, factory, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_transient_database_errors_are_left_to_rq_to_retry(server, factory, monkeypatch) -> None:
     from sqlalchemy.exc import OperationalError
 
     import bot.dispatch
 
-    def flaky(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def flaky(*args, **kwargs):
         raise OperationalError("SELECT 1", {}, Exception("server closed the connection"))
 
     monkeypatch.setattr(bot.dispatch, "process", flaky)
@@ -75,12 +78,12 @@ def test_transient_database_errors_are_left_to_rq_to_retry(server, factory, monk
     assert counts(server.settings) == (0, 0)  # nothing half-written; the retry starts clean
 
 
-def test_reply_survives_a_failed_enqueue_and_the_sweeper_sends_it(server, factory, fake, work, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_reply_survives_a_failed_enqueue_and_the_sweeper_sends_it(server, factory, fake, work, monkeypatch) -> None:
     from redis.exceptions import ConnectionError as RedisConnectionError
 
     import bot.dispatch
 
-    def down(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def down(*args, **kwargs):
         raise RedisConnectionError("Redis went away")
 
     monkeypatch.setattr(bot.dispatch, "enqueue_delivery", down)
@@ -93,7 +96,7 @@ def test_reply_survives_a_failed_enqueue_and_the_sweeper_sends_it(server, factor
     assert [e["msgtype"] for e in fake.inbox("wangxh")] == ["template_card"]
 
 
-def test_a_redelivery_requeues_replies_that_were_never_queued(server, factory, fake, work, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_redelivery_requeues_replies_that_were_never_queued(server, factory, fake, work, monkeypatch) -> None:
     from redis.exceptions import ConnectionError as RedisConnectionError
 
     import bot.dispatch
@@ -107,7 +110,7 @@ def test_a_redelivery_requeues_replies_that_were_never_queued(server, factory, f
     assert len(fake.inbox("wangxh")) == 1
 
 
-def test_sweeper_returns_rows_stuck_in_sending(server, factory, fake, work) -> None:  # type: ignore[no-untyped-def]
+def test_sweeper_returns_rows_stuck_in_sending(server, factory, fake, work) -> None:
     from sqlalchemy import update
 
     import bot.dispatch
@@ -131,7 +134,7 @@ def test_sweeper_returns_rows_stuck_in_sending(server, factory, fake, work) -> N
 # -- the pure core: respond(ctx), without the job around it ---------------------------------------------
 
 
-def context(db_url: str, session, user: str, inbound: Inbound):  # type: ignore[no-untyped-def]
+def context(db_url: str, session, user: str, inbound: Inbound):
     from bot.config import Settings
     from bot.dispatch import actor_of, find_person
 

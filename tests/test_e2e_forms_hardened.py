@@ -37,18 +37,18 @@ ODD = {
 }
 
 
-def failures(server) -> list[str]:  # type: ignore[no-untyped-def]
+def failures(server) -> list[str]:
     with session_scope(get_engine(server.settings.database_url)) as s:
         return [f"{r.text!r}: {r.error}" for r in s.scalars(select(InboundLog).where(InboundLog.status != "processed"))]
 
 
-def reports(server) -> int:  # type: ignore[no-untyped-def]
+def reports(server) -> int:
     with session_scope(get_engine(server.settings.database_url)) as s:
         return len(s.scalars(select(PatrolReport)).all())
 
 
 @pytest.mark.parametrize("text", list(ODD.values()), ids=list(ODD))
-def test_odd_messages_without_a_draft(chat, server, text: str) -> None:  # type: ignore[no-untyped-def]
+def test_odd_messages_without_a_draft(chat, server, text: str) -> None:
     chat.as_("wangxh").says(text)
     for entry in chat.new():
         assert "出了问题" not in entry.get("content", "")
@@ -105,7 +105,7 @@ def alive(pid: int) -> bool:
 
 
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads child processes from /proc (Linux)")
-def test_a_draft_is_resumed_after_the_worker_is_killed(server, http, factory, fake) -> None:  # type: ignore[no-untyped-def]
+def test_a_draft_is_resumed_after_the_worker_is_killed(server, http, factory, fake) -> None:
     chat = Chat(http, factory, fake, work=lambda scheduled=False: None)  # a real worker process does the work
     worker = start_worker()
     try:

@@ -22,7 +22,7 @@ TZ = ZoneInfo("Asia/Shanghai")
 MEMBERS = ["lixiuying", "liufang", "wangxh", "lijianhua", "liguilan", "zhangqiang", "chengang", "guoliang"]
 
 
-def test_a_meeting_filed_in_one_tap(chat, server) -> None:  # type: ignore[no-untyped-def]
+def test_a_meeting_filed_in_one_tap(chat, server) -> None:
     chat.as_("liming").says("今天上午开了支委会，应到3人实到3人，研究下半年党员发展工作")
     card = chat.expect_card("请确认会议记录")
     got = fields_of(card)
@@ -36,7 +36,7 @@ def test_a_meeting_filed_in_one_tap(chat, server) -> None:  # type: ignore[no-un
     assert meeting.topic == "研究下半年党员发展工作"
 
 
-def test_an_attendance_call_with_mixed_answers_prefills_the_record(chat, server) -> None:  # type: ignore[no-untyped-def]
+def test_an_attendance_call_with_mixed_answers_prefills_the_record(chat, server) -> None:
     chat.as_("liming").says("通知全体党员：今天下午3点在村委会开支部党员大会，学习党章")
     preview = chat.expect_card("发送参会通知")
     assert fields_of(preview)["对象"] == "李家村党支部 8人"

@@ -28,21 +28,23 @@ def updates(got: list[dict[str, Any]]) -> list[dict[str, Any]]:
 # -- the everyday case ------------------------------------------------------------------------------
 
 
-def test_nothing_found_is_one_message_and_one_tap(chat, server) -> None:  # type: ignore[no-untyped-def]
+def test_nothing_found_is_one_message_and_one_tap(chat, server) -> None:
     today = datetime.now(ZoneInfo("Asia/Shanghai")).date()  # 今日: the day the test runs, where the village is
     chat.as_("wangxh").says("今日巡查无异常")
     card = chat.expect_card("请确认巡查记录")
     assert fields_of(card) == {"日期": f"{today.month}月{today.day}日", "网格": "3组", "情况": "无异常"}
     chat.taps(card, "提交")
     got = chat.expect(text="巡查记录已提交", card_update="已提交 · 编号 XC-")
-    receipt = RECEIPT.search(updates(got)[0]["template_card"]["replace_text"]).group(0)  # type: ignore[union-attr]
+    found = RECEIPT.search(updates(got)[0]["template_card"]["replace_text"])
+    assert found is not None
+    receipt = found.group(0)
     assert any(receipt in e.get("content", "") for e in got)
     [report] = rows(server, PatrolReport)
     assert (report.receipt_no, report.grid, report.issues, report.status) == (receipt, "3组", 0, "filed")
     assert report.category is None and report.resolved is None
 
 
-def test_a_category_chosen_from_the_drop_down(chat) -> None:  # type: ignore[no-untyped-def]
+def test_a_category_chosen_from_the_drop_down(chat) -> None:
     chat.as_("zhangwei").says("今天巡查1组发现一处问题，已处理")
     card = chat.expect_card("类别")
     chat.taps(card, "确定", choosing="安全隐患")
@@ -53,7 +55,7 @@ def test_a_category_chosen_from_the_drop_down(chat) -> None:  # type: ignore[no-
 # -- withdraw ---------------------------------------------------------------------------------------
 
 
-def file_one(chat, text: str = "今日巡查无异常") -> None:  # type: ignore[no-untyped-def]
+def file_one(chat, text: str = "今日巡查无异常") -> None:
     chat.says(text)
     chat.taps(chat.expect_card("请确认"), "提交")
     chat.expect(text="已提交")
@@ -62,7 +64,7 @@ def file_one(chat, text: str = "今日巡查无异常") -> None:  # type: ignore
 # -- photos and locations ---------------------------------------------------------------------------
 
 
-def test_photos_and_a_location_attach_to_the_open_draft(chat, server) -> None:  # type: ignore[no-untyped-def]
+def test_photos_and_a_location_attach_to_the_open_draft(chat, server) -> None:
     chat.as_("wangxh").says("今天巡查3组，发现河道垃圾一处，已清理")
     chat.expect_card("请确认")
     chat.sends_photo("media-a")
@@ -83,7 +85,7 @@ def test_photos_and_a_location_attach_to_the_open_draft(chat, server) -> None:  
 # -- an event through its life-cycle ----------------------------------------------------------------
 
 
-def test_an_escalated_event_walked_through_its_life_cycle(chat, server) -> None:  # type: ignore[no-untyped-def]
+def test_an_escalated_event_walked_through_its_life_cycle(chat, server) -> None:
     chat.as_("wangxh")
     file_one(chat, "今天巡查3组，发现有人在河边电鱼，劝不走，需要村里处理")
     [event] = rows(server, GridEvent)
@@ -124,7 +126,7 @@ def test_an_escalated_event_walked_through_its_life_cycle(chat, server) -> None:
     ]
 
 
-def test_someone_elses_card_is_refused(chat, server) -> None:  # type: ignore[no-untyped-def]
+def test_someone_elses_card_is_refused(chat, server) -> None:
     chat.as_("wangxh")
     file_one(chat, "巡查3组发现一处危房墙体开裂，需要村里处理")
     card = chat.as_("liming").expect_card("网格事件待受理")

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.dated
 TZ = ZoneInfo("Asia/Shanghai")
 
 
-def a_task(server, deadline: date, title: str = "活动阵地提升") -> int:  # type: ignore[no-untyped-def]
+def a_task(server, deadline: date, title: str = "活动阵地提升") -> int:
     with session_scope(get_engine(server.settings.database_url)) as s:
         village = s.scalars(select(Org).where(Org.name == "李家村")).one()
         owner = s.scalars(select(Person).where(Person.wecom_userid == "liming")).one()
@@ -32,14 +32,14 @@ def a_task(server, deadline: date, title: str = "活动阵地提升") -> int:  #
         return task.id
 
 
-def tick(server, work, when: datetime) -> dict[str, int]:  # type: ignore[no-untyped-def]
+def tick(server, work, when: datetime) -> dict[str, int]:
     plan_all(when, server.settings)
     result = fire_due(when, server.settings)
     work()
     return result
 
 
-def climb(server) -> None:  # type: ignore[no-untyped-def]
+def climb(server) -> None:
     """Four days of scheduler ticks from now: the ladder goes up one step a day, 约谈 drafted last."""
     for day in range(12):  # weekends and holidays in between push steps to the next working day
         when = next_nine(day)
@@ -53,7 +53,7 @@ def next_nine(days: int = 0) -> datetime:
     return datetime(d.year, d.month, d.day, 9, 0, tzinfo=TZ).astimezone(UTC)
 
 
-def test_the_demo_tasks_load_once_per_village(server) -> None:  # type: ignore[no-untyped-def]
+def test_the_demo_tasks_load_once_per_village(server) -> None:
     with session_scope(get_engine(server.settings.database_url)) as s:
         first = load(s, DEMO_TASKS)
         again = load(s, DEMO_TASKS)
@@ -63,7 +63,7 @@ def test_the_demo_tasks_load_once_per_village(server) -> None:  # type: ignore[n
     assert owners == {"李明", "王德福", "柳长青"}
 
 
-def test_progress_by_message_is_recorded_with_history(chat, server) -> None:  # type: ignore[no-untyped-def]
+def test_progress_by_message_is_recorded_with_history(chat, server) -> None:
     task_id = a_task(server, datetime.now(TZ).date() + timedelta(days=20))
     a_task_other = a_task(server, datetime.now(TZ).date() + timedelta(days=30), title="乡村网格化管理")
     chat.as_("liming").says("活动阵地提升还在推进中")
@@ -76,7 +76,7 @@ def test_progress_by_message_is_recorded_with_history(chat, server) -> None:  # 
     assert [t.status for t in rows(server, Task, Task.id == a_task_other)] == ["open"]
 
 
-def test_an_unnamed_task_is_chosen_on_a_card(chat, server) -> None:  # type: ignore[no-untyped-def]
+def test_an_unnamed_task_is_chosen_on_a_card(chat, server) -> None:
     a_task(server, datetime.now(TZ).date() + timedelta(days=20))
     a_task(server, datetime.now(TZ).date() + timedelta(days=30), title="乡村网格化管理")
     chat.as_("liming").says("这项工作已经完成了")
@@ -86,7 +86,7 @@ def test_an_unnamed_task_is_chosen_on_a_card(chat, server) -> None:  # type: ign
     assert {t.title: t.status for t in rows(server, Task)} == {"活动阵地提升": "open", "乡村网格化管理": "done"}
 
 
-def test_a_reminder_card_reports_progress_in_one_tap_and_stops_the_rest(chat, server, work) -> None:  # type: ignore[no-untyped-def]
+def test_a_reminder_card_reports_progress_in_one_tap_and_stops_the_rest(chat, server, work) -> None:
     deadline = datetime.now(TZ).date() + timedelta(days=10)
     task_id = a_task(server, deadline)
     first = [(r.step, r.due_at) for r in rows(server, Reminder)] or None
@@ -103,14 +103,14 @@ def test_a_reminder_card_reports_progress_in_one_tap_and_stops_the_rest(chat, se
     assert [r.status for r in rows(server, Reminder, Reminder.task_id == task_id)][1:] == ["skipped"] * (len(due) - 1)
 
 
-def test_有困难_goes_to_the_township_at_once(chat, server) -> None:  # type: ignore[no-untyped-def]
+def test_有困难_goes_to_the_township_at_once(chat, server) -> None:
     a_task(server, datetime.now(TZ).date() + timedelta(days=10))
     chat.as_("liming").says("活动阵地提升遇到困难，缺少资金，卡住了")
     chat.expect_text("已记录「活动阵地提升」：有困难")
     chat.as_("sunlihua").expect_text("李家村反映「活动阵地提升」有困难")
 
 
-def test_a_约谈_notice_needs_approval_and_is_confirmed(chat, server, work) -> None:  # type: ignore[no-untyped-def]
+def test_a_约谈_notice_needs_approval_and_is_confirmed(chat, server, work) -> None:
     a_task(server, datetime.now(TZ).date() - timedelta(days=40))
     # the ladder, step by step; the 约谈 is drafted when its turn comes
     climb(server)
@@ -150,7 +150,7 @@ def test_a_约谈_notice_needs_approval_and_is_confirmed(chat, server, work) -> 
     assert actions == ["interview.edited", "interview.approved", "interview.confirmed"]
 
 
-def test_a_约谈_draft_not_approved_never_leaves(chat, server, work) -> None:  # type: ignore[no-untyped-def]
+def test_a_约谈_draft_not_approved_never_leaves(chat, server, work) -> None:
     a_task(server, datetime.now(TZ).date() - timedelta(days=40))
     climb(server)
     work()
@@ -166,7 +166,7 @@ def test_a_约谈_draft_not_approved_never_leaves(chat, server, work) -> None:  
     assert [n.status for n in rows(server, InterviewNotice)] == ["rejected"]
 
 
-def test_only_the_nearest_supervisor_decides_a_约谈(chat, server, work) -> None:  # type: ignore[no-untyped-def]
+def test_only_the_nearest_supervisor_decides_a_约谈(chat, server, work) -> None:
     a_task(server, datetime.now(TZ).date() - timedelta(days=40))
     climb(server)
     work()
@@ -181,7 +181,7 @@ def test_only_the_nearest_supervisor_decides_a_约谈(chat, server, work) -> Non
 GRID_PEOPLE = {"zhangwei", "liufang", "wangxh", "yangfan", "huanglei", "hujun", "hejing", "wangxiumei"}
 
 
-def test_a_broadcast_preview_send_confirm_summary_and_remind(chat, server, fake, work, daytime) -> None:  # type: ignore[no-untyped-def]
+def test_a_broadcast_preview_send_confirm_summary_and_remind(chat, server, fake, work, daytime) -> None:
     chat.as_("sunlihua").says("通知全体网格员：明天上午9点到镇党委会议室参加网格员培训")
     preview = chat.expect_card("发送通知给全体网格员")
     assert fields_of(preview)["人数"] == "8人" and fields_of(preview)["范围"] == "石桥镇"
@@ -217,18 +217,18 @@ def test_a_broadcast_preview_send_confirm_summary_and_remind(chat, server, fake,
     assert len(again) == 1 and set(again[0]["touser"]) == {"wangxiumei", "yangfan", "huanglei", "hujun"}
 
 
-def test_a_secretary_reaches_only_their_own_village(chat, daytime) -> None:  # type: ignore[no-untyped-def]
+def test_a_secretary_reaches_only_their_own_village(chat, daytime) -> None:
     chat.as_("liming").says("通知全体党员：本周五前交党费")
     preview = chat.expect_card("发送通知给全体党员")
     assert fields_of(preview)["范围"] == "李家村" and fields_of(preview)["人数"] == "8人"
 
 
-def test_people_who_may_not_broadcast_are_told(chat) -> None:  # type: ignore[no-untyped-def]
+def test_people_who_may_not_broadcast_are_told(chat) -> None:
     chat.as_("zhangwei").says("通知全体网格员：明天开会")
     chat.expect_text("发通知需要督导或书记权限")
 
 
-def test_a_recipient_who_left_is_reported_with_the_reason(chat, server, fake, work, daytime) -> None:  # type: ignore[no-untyped-def]
+def test_a_recipient_who_left_is_reported_with_the_reason(chat, server, fake, work, daytime) -> None:
     fake.leave("hujun")  # gone from the company's WeCom, still on our roster
     chat.as_("sunlihua").says("通知全体网格员：周末注意防火")
     chat.taps(chat.expect_card("发送通知给"), "发送")
@@ -239,7 +239,7 @@ def test_a_recipient_who_left_is_reported_with_the_reason(chat, server, fake, wo
     assert "失败：胡军（账号无效或不在应用可见范围）" in text
 
 
-def test_a_notice_sent_in_quiet_hours_waits_for_the_morning(chat, server, fake, work, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_notice_sent_in_quiet_hours_waits_for_the_morning(chat, server, fake, work, monkeypatch) -> None:
     import bot.dispatch
 
     night = datetime.now(TZ).replace(hour=22, minute=30, second=0, microsecond=0).astimezone(UTC)

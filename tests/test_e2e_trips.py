@@ -23,7 +23,7 @@ TZ = ZoneInfo("Asia/Shanghai")
 pytestmark = [pytest.mark.dated, pytest.mark.parametrize("platform", ["wecom", "dingtalk"])]
 
 
-def test_a_trip_approved(chat, server) -> None:  # type: ignore[no-untyped-def]
+def test_a_trip_approved(chat, server) -> None:
     chat.as_("zhoujianguo").says("今天去李家村走访了5户，协调用水纠纷")
     card = chat.expect_card("请确认走访记录")
     got = fields_of(card)
@@ -48,7 +48,7 @@ def test_a_trip_approved(chat, server) -> None:  # type: ignore[no-untyped-def]
 
 def test_evidence_is_asked_once_only_when_the_rules_require_it(
     server_with, factory, tmp_path: Path, platform: str
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     path = write_rules(
         tmp_path / "rules.yaml",
         {"subsidy.evidence": "photo_or_location", "subsidy.evidence_basis": "《石桥镇下村交通补助办法》第五条"},
@@ -72,7 +72,7 @@ def test_evidence_is_asked_once_only_when_the_rules_require_it(
     assert fields_of(card)["补助"] == "不计：本次不申请补助"
 
 
-def test_the_subsidy_statement_and_the_other_ledgers_from_the_chat(server_with, factory, platform: str) -> None:  # type: ignore[no-untyped-def]
+def test_the_subsidy_statement_and_the_other_ledgers_from_the_chat(server_with, factory, platform: str) -> None:
     from io import BytesIO
 
     import httpx

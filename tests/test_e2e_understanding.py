@@ -16,7 +16,7 @@ from bot.store.tables import InboundLog
 pytestmark = [pytest.mark.dated, pytest.mark.parametrize("platform", ["wecom", "dingtalk"])]
 
 
-def test_when_unsure_the_bot_asks_which_reading_is_meant(chat, server) -> None:  # type: ignore[no-untyped-def]
+def test_when_unsure_the_bot_asks_which_reading_is_meant(chat, server) -> None:
     chat.as_("wuhaiyan").says("下村巡查")
     card = chat.expect_card(title_contains="哪件事")
     buttons = [b["text"] for b in card["template_card"]["button_list"]]

@@ -71,15 +71,16 @@ def test_the_desk_keeps_at_most_three_drafts_newest_on_top() -> None:
     assert desk.close(forms[1]) is forms[3]
 
 
-def test_a_retried_message_sees_the_drafts_from_before_it(redis) -> None:  # type: ignore[no-untyped-def]
+def test_a_retried_message_sees_the_drafts_from_before_it(redis) -> None:
     store = FormStore(redis, 3600)
     desk, before = store.load(7, "msg-1", NOW)
     desk.open(draft(grid=None))
     store.save(7, desk, "msg-1", before)  # message 1 opened a draft …
 
     desk, before = store.load(7, "msg-2", NOW)
-    desk.current.values["grid"] = "3组"  # type: ignore[union-attr]
-    desk.touch(desk.current, NOW)  # type: ignore[arg-type]
+    assert desk.current is not None
+    desk.current.values["grid"] = "3组"
+    desk.touch(desk.current, NOW)
     store.save(7, desk, "msg-2", before)  # … message 2 answered, then its SQL commit failed
 
     retry, _ = store.load(7, "msg-2", NOW)  # RQ runs message 2 again: it starts from message 1's draft
@@ -88,7 +89,7 @@ def test_a_retried_message_sees_the_drafts_from_before_it(redis) -> None:  # typ
     assert later.current is not None and later.current.values["grid"] == "3组"
 
 
-def test_drafts_expire_after_the_ttl(redis) -> None:  # type: ignore[no-untyped-def]
+def test_drafts_expire_after_the_ttl(redis) -> None:
     store = FormStore(redis, 3600)
     desk, before = store.load(7, "m1", NOW)
     desk.open(draft())
@@ -98,7 +99,7 @@ def test_drafts_expire_after_the_ttl(redis) -> None:  # type: ignore[no-untyped-
     assert 0 < redis.ttl(store.key(7)) <= 3600
 
 
-def test_an_unreadable_draft_is_dropped_not_fatal(redis) -> None:  # type: ignore[no-untyped-def]
+def test_an_unreadable_draft_is_dropped_not_fatal(redis) -> None:
     store = FormStore(redis, 3600)
     redis.set(store.key(7), b"\xff not json")
     assert store.drafts(7, NOW) == []
@@ -106,20 +107,22 @@ def test_an_unreadable_draft_is_dropped_not_fatal(redis) -> None:  # type: ignor
     assert store.drafts(7, NOW) == []
 
 
-def test_a_failed_commit_applies_an_answer_once(inproc, factory, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_failed_commit_applies_an_answer_once(inproc, factory, monkeypatch) -> None:
     """Drafts are written before the SQL commit; if the commit fails, RQ's retry must not answer twice."""
     import bot.dispatch
     from bot.dispatch import handle_inbound
     from bot.platforms.wecom.wire import parse
 
-    def payload(text: str, msg_id: str) -> dict:  # type: ignore[type-arg]
-        return parse(factory.text("liming", text, msg_id=msg_id).encode()).model_dump(mode="json")
+    def payload(text: str, msg_id: str) -> dict:
+        inbound = parse(factory.text("liming", text, msg_id=msg_id).encode())
+        assert inbound is not None
+        return inbound.model_dump(mode="json")
 
     assert handle_inbound(payload("巡查发现有人乱倒垃圾", "5001")) == "processed"  # asks for the grid
     real_save = FormStore.save
     calls = {"n": 0}
 
-    def save_then_fail(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def save_then_fail(self, *args, **kwargs):
         real_save(self, *args, **kwargs)
         calls["n"] += 1
         if calls["n"] == 1:
@@ -135,7 +138,7 @@ def test_a_failed_commit_applies_an_answer_once(inproc, factory, monkeypatch) ->
     assert form.values["grid"] == "3组" and form.asking == "resolved"  # answered once: now asking the next
 
 
-def _person_id(server, user: str) -> int:  # type: ignore[no-untyped-def]
+def _person_id(server, user: str) -> int:
     from sqlalchemy import select
 
     from bot.store.tables import Person

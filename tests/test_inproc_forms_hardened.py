@@ -30,27 +30,27 @@ ODD = {
 # The transcripts here run over the bot in this process (tests/inproc.py): `chat` is the in-process chat and
 # `server` the in-process bot (it has `.settings`, as LiveServer does), so they read as the HTTP ones do.
 @pytest.fixture
-def chat(inproc_chat):  # type: ignore[no-untyped-def]
+def chat(inproc_chat):
     return inproc_chat
 
 
 @pytest.fixture
-def server(inproc):  # type: ignore[no-untyped-def]
+def server(inproc):
     return inproc
 
 
-def failures(server) -> list[str]:  # type: ignore[no-untyped-def]
+def failures(server) -> list[str]:
     with session_scope(get_engine(server.settings.database_url)) as s:
         return [f"{r.text!r}: {r.error}" for r in s.scalars(select(InboundLog).where(InboundLog.status != "processed"))]
 
 
-def reports(server) -> int:  # type: ignore[no-untyped-def]
+def reports(server) -> int:
     with session_scope(get_engine(server.settings.database_url)) as s:
         return len(s.scalars(select(PatrolReport)).all())
 
 
 @pytest.mark.parametrize("text", list(ODD.values()), ids=list(ODD))
-def test_odd_messages_get_a_polite_answer_and_leave_the_draft_usable(chat, server, text: str) -> None:  # type: ignore[no-untyped-def]
+def test_odd_messages_get_a_polite_answer_and_leave_the_draft_usable(chat, server, text: str) -> None:
     chat.as_("liming").says("巡查发现有人乱倒垃圾")
     chat.expect_card("哪个组")
     chat.says(text)  # handled, not failed: failures() below
@@ -64,7 +64,7 @@ def test_odd_messages_get_a_polite_answer_and_leave_the_draft_usable(chat, serve
     assert reports(server) == 0  # nothing half-written
 
 
-def test_a_tap_on_a_card_whose_draft_expired(chat, server, redis) -> None:  # type: ignore[no-untyped-def]
+def test_a_tap_on_a_card_whose_draft_expired(chat, server, redis) -> None:
     chat.as_("wangxh").says("今日巡查无异常")
     card = chat.expect_card("请确认")
     for key in redis.scan_iter(f"{PREFIX}*"):
@@ -76,7 +76,7 @@ def test_a_tap_on_a_card_whose_draft_expired(chat, server, redis) -> None:  # ty
     chat.expect(text="已失效")
 
 
-def test_a_draft_older_than_the_ttl_is_gone(chat, server, redis) -> None:  # type: ignore[no-untyped-def]
+def test_a_draft_older_than_the_ttl_is_gone(chat, server, redis) -> None:
     import json
 
     chat.as_("wangxh").says("今日巡查无异常")
@@ -92,6 +92,6 @@ def test_a_draft_older_than_the_ttl_is_gone(chat, server, redis) -> None:  # typ
     assert reports(server) == 0
 
 
-def test_a_tap_on_an_unknown_card(chat, factory) -> None:  # type: ignore[no-untyped-def]
+def test_a_tap_on_an_unknown_card(chat, factory) -> None:
     chat.as_("wangxh").post(factory.card_tap("wangxh", "form-20200101000000-abcdef", "submit", "code-1"))
     chat.expect_text("这张卡片已失效")

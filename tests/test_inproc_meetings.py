@@ -28,16 +28,16 @@ MEMBERS = ["lixiuying", "liufang", "wangxh", "lijianhua", "liguilan", "zhangqian
 # The transcripts here run over the bot in this process (tests/inproc.py): `chat` is the in-process chat and
 # `server` the in-process bot (it has `.settings`, as LiveServer does), so they read as the HTTP ones do.
 @pytest.fixture
-def chat(inproc_chat):  # type: ignore[no-untyped-def]
+def chat(inproc_chat):
     return inproc_chat
 
 
 @pytest.fixture
-def server(inproc):  # type: ignore[no-untyped-def]
+def server(inproc):
     return inproc
 
 
-def test_a_meeting_that_fails_quorum_is_said_plainly(chat, server) -> None:  # type: ignore[no-untyped-def]
+def test_a_meeting_that_fails_quorum_is_said_plainly(chat, server) -> None:
     chat.as_("liming").says("今天开了支部党员大会，应到9人实到4人")
     card = chat.expect_card("请确认会议记录")
     assert fields_of(card)["法定人数"] == "不足（需5人，到3人）"  # 陈刚 is 预备: 8 with a vote, 3 of them came
@@ -50,7 +50,7 @@ def test_a_meeting_that_fails_quorum_is_said_plainly(chat, server) -> None:  # t
     assert (meeting.expected_voting, meeting.present_voting, meeting.quorum_ok) == (8, 3, False)
 
 
-def test_absentees_and_what_is_missing_are_asked(chat, server) -> None:  # type: ignore[no-untyped-def]
+def test_absentees_and_what_is_missing_are_asked(chat, server) -> None:
     chat.as_("liming").says("今天开了支部党员大会，张强、陈刚请假")
     card = chat.expect_card("应到多少人")  # the roster offers its count
     assert card["template_card"]["button_list"][0]["text"] == "9人（按名册）"
@@ -64,12 +64,12 @@ def test_absentees_and_what_is_missing_are_asked(chat, server) -> None:  # type:
     assert [(a.name, a.person_id is not None) for a in rows(server, MeetingAbsence)] == [("张强", True), ("陈刚", True)]
 
 
-def test_only_leaders_file_meetings(chat) -> None:  # type: ignore[no-untyped-def]
+def test_only_leaders_file_meetings(chat) -> None:
     chat.as_("lijianhua").says("今天开了支部党员大会，应到9人实到9人")
     chat.expect_text("会议记录由支部书记或支委登记")
 
 
-def test_leave_is_recorded_and_reaches_the_record(chat, server) -> None:  # type: ignore[no-untyped-def]
+def test_leave_is_recorded_and_reaches_the_record(chat, server) -> None:
     chat.as_("zhangqiang").says("我请假，外出务工")
     chat.expect_text("已登记您的请假（外出务工），记入下次支部会议")
     chat.as_("liming").expect_text("张强请假（外出务工）")  # the secretary hears of it
@@ -83,14 +83,14 @@ def test_leave_is_recorded_and_reaches_the_record(chat, server) -> None:  # type
     assert [leave.status for leave in rows(server, LeaveRequest)] == ["used"]
 
 
-def test_leave_for_someone_else(chat, server) -> None:  # type: ignore[no-untyped-def]
+def test_leave_for_someone_else(chat, server) -> None:
     chat.as_("liming").says("张强请假 外出务工")
     chat.expect_text("已登记张强的请假（外出务工）")
     [leave] = rows(server, LeaveRequest)
     assert leave.name == "张强" and leave.person_id is not None and leave.status == "open"
 
 
-def file_meeting_directly(server, kind: str, held_on: date, absent: list[str]) -> None:  # type: ignore[no-untyped-def]
+def file_meeting_directly(server, kind: str, held_on: date, absent: list[str]) -> None:
     with session_scope(get_engine(server.settings.database_url)) as s:
         branch = s.scalars(select(Org).where(Org.name == "李家村党支部")).one()
         secretary = s.scalars(select(Person).where(Person.wecom_userid == "liming")).one()
@@ -111,7 +111,7 @@ def file_meeting_directly(server, kind: str, held_on: date, absent: list[str]) -
             s.add(MeetingAbsence(meeting_id=meeting.id, person_id=person.id, name=name))
 
 
-def test_a_branch_that_missed_its_monthly_committee_meeting_is_behind(chat, server) -> None:  # type: ignore[no-untyped-def]
+def test_a_branch_that_missed_its_monthly_committee_meeting_is_behind(chat, server) -> None:
     today = datetime.now(TZ).date()
     y, m = add_months(today.year, today.month, -1)
     file_meeting_directly(server, "党小组会", date(y, m, 10), [])
@@ -126,7 +126,7 @@ def test_a_branch_that_missed_its_monthly_committee_meeting_is_behind(chat, serv
     assert "支部委员会（上月未开）" in line and "主题党日" not in line
 
 
-def test_a_member_absent_two_months_running_is_flagged_to_the_secretary_only(chat, server) -> None:  # type: ignore[no-untyped-def]
+def test_a_member_absent_two_months_running_is_flagged_to_the_secretary_only(chat, server) -> None:
     today = datetime.now(TZ).date()
     y, m = add_months(today.year, today.month, -1)
     file_meeting_directly(server, "主题党日", date(y, m, 15), ["张强"])
@@ -139,7 +139,7 @@ def test_a_member_absent_two_months_running_is_flagged_to_the_secretary_only(cha
     assert len(rows(server, AuditLog, AuditLog.action == "member.absence_flag")) == 1
 
 
-def test_a_meeting_record_withdrawn_frees_its_leave(chat, server) -> None:  # type: ignore[no-untyped-def]
+def test_a_meeting_record_withdrawn_frees_its_leave(chat, server) -> None:
     chat.as_("zhangqiang").says("我请假，外出务工")
     chat.as_("liming").says("今天开了支部党员大会，应到9人实到8人，张强没来")
     chat.taps(chat.expect_card("请确认会议记录"), "提交")

@@ -24,19 +24,19 @@ pytestmark = [pytest.mark.dated, pytest.mark.parametrize("platform", ["wecom", "
 # The transcripts here run over the bot in this process (tests/inproc.py): `chat` is the in-process chat and
 # `server` the in-process bot (it has `.settings`, as LiveServer does), so they read as the HTTP ones do.
 @pytest.fixture
-def chat(inproc_chat):  # type: ignore[no-untyped-def]
+def chat(inproc_chat):
     return inproc_chat
 
 
 @pytest.fixture
-def server(inproc):  # type: ignore[no-untyped-def]
+def server(inproc):
     return inproc
 
 
 # -- the everyday case ------------------------------------------------------------------------------
 
 
-def test_a_problem_handled_on_the_spot(chat, server) -> None:  # type: ignore[no-untyped-def]
+def test_a_problem_handled_on_the_spot(chat, server) -> None:
     chat.as_("wangxh").says("今天巡查3组，发现河道垃圾一处，已清理")
     card = chat.expect_card("请确认巡查记录")
     assert {k: fields_of(card)[k] for k in ("网格", "情况", "类别", "处理")} == {
@@ -53,7 +53,7 @@ def test_a_problem_handled_on_the_spot(chat, server) -> None:  # type: ignore[no
     assert rows(server, GridEvent) == []  # settled on the spot: nothing goes to the village
 
 
-def test_receipt_numbers_count_up_within_the_day(chat, server) -> None:  # type: ignore[no-untyped-def]
+def test_receipt_numbers_count_up_within_the_day(chat, server) -> None:
     for user in ("wangxh", "zhangwei"):
         chat.as_(user).says("今日巡查无异常")
         chat.taps(chat.expect_card("请确认"), "提交")
@@ -62,7 +62,7 @@ def test_receipt_numbers_count_up_within_the_day(chat, server) -> None:  # type:
     assert [n[-3:] for n in numbers] == ["001", "002"] and numbers[0][:-3] == numbers[1][:-3]
 
 
-def test_what_is_missing_is_asked_one_question_at_a_time(chat, server) -> None:  # type: ignore[no-untyped-def]
+def test_what_is_missing_is_asked_one_question_at_a_time(chat, server) -> None:
     chat.as_("liming").says("今天巡查发现有人在河边电鱼")  # a secretary: no grid of his own
     card = chat.expect_card("哪个组")
     assert [b["text"] for b in card["template_card"]["button_list"]] == ["1组", "2组", "3组", "取消"]
@@ -74,7 +74,7 @@ def test_what_is_missing_is_asked_one_question_at_a_time(chat, server) -> None: 
     assert fields_of(confirm)["类别"] == "治安" and fields_of(confirm)["处理"] == "需村里处理"
 
 
-def test_answers_can_be_typed_instead_of_tapped(chat, server) -> None:  # type: ignore[no-untyped-def]
+def test_answers_can_be_typed_instead_of_tapped(chat, server) -> None:
     chat.as_("zhangwei").says("今天巡查1组发现一处问题，还没处理")
     card = chat.expect_card("类别")
     assert len(card["template_card"]["button_selection"]["option_list"]) == 8
@@ -85,7 +85,7 @@ def test_answers_can_be_typed_instead_of_tapped(chat, server) -> None:  # type: 
     chat.expect_nothing()
 
 
-def test_an_answer_that_cannot_be_read_is_asked_again_politely(chat) -> None:  # type: ignore[no-untyped-def]
+def test_an_answer_that_cannot_be_read_is_asked_again_politely(chat) -> None:
     chat.as_("liming").says("巡查发现有人乱倒垃圾")
     chat.expect_card("哪个组")
     chat.says("嗯嗯嗯")
@@ -97,7 +97,7 @@ def test_an_answer_that_cannot_be_read_is_asked_again_politely(chat) -> None:  #
 # -- edit, cancel, resume ---------------------------------------------------------------------------
 
 
-def test_edit_a_field_by_saying_so(chat, server) -> None:  # type: ignore[no-untyped-def]
+def test_edit_a_field_by_saying_so(chat, server) -> None:
     chat.as_("wangxh").says("今天巡查3组，发现河道垃圾一处，已清理")
     first = chat.expect_card("请确认")
     chat.says("改一下地点为王家湾")
@@ -111,7 +111,7 @@ def test_edit_a_field_by_saying_so(chat, server) -> None:  # type: ignore[no-unt
     assert [r.grid for r in rows(server, PatrolReport)] == ["王家湾"]
 
 
-def test_edit_through_the_card(chat, server) -> None:  # type: ignore[no-untyped-def]
+def test_edit_through_the_card(chat, server) -> None:
     chat.as_("wangxh").says("今天巡查3组，发现河道垃圾一处，已清理")
     chat.taps(chat.expect_card("请确认"), "修改")
     got = chat.expect(card_update="修改中", card="要修改哪一项")
@@ -122,7 +122,7 @@ def test_edit_through_the_card(chat, server) -> None:  # type: ignore[no-untyped
     assert fields_of(chat.expect_card("请确认", got))["处理"] == "需村里处理"
 
 
-def test_an_impossible_edit_is_explained(chat) -> None:  # type: ignore[no-untyped-def]
+def test_an_impossible_edit_is_explained(chat) -> None:
     chat.as_("wangxh").says("今天巡查3组，发现河道垃圾一处，已清理")
     chat.expect_card("请确认")
     chat.says("把日期改为下周三")
@@ -131,7 +131,7 @@ def test_an_impossible_edit_is_explained(chat) -> None:  # type: ignore[no-untyp
     chat.expect_text("没有「颜色」这一项")
 
 
-def test_cancel_drops_the_draft_and_files_nothing(chat, server) -> None:  # type: ignore[no-untyped-def]
+def test_cancel_drops_the_draft_and_files_nothing(chat, server) -> None:
     chat.as_("wangxh").says("今日巡查无异常")
     card = chat.expect_card("请确认")
     chat.says("取消")
@@ -141,7 +141,7 @@ def test_cancel_drops_the_draft_and_files_nothing(chat, server) -> None:  # type
     assert rows(server, PatrolReport) == []
 
 
-def test_cancel_button(chat, server) -> None:  # type: ignore[no-untyped-def]
+def test_cancel_button(chat, server) -> None:
     chat.as_("liming").says("巡查发现有人乱倒垃圾")
     chat.taps(chat.expect_card("哪个组"), "取消")
     chat.expect(text="已取消", card_update="已取消")
@@ -150,7 +150,7 @@ def test_cancel_button(chat, server) -> None:  # type: ignore[no-untyped-def]
     assert rows(server, PatrolReport) == []
 
 
-def test_a_new_report_holds_the_draft_and_continue_resumes_it(chat, server) -> None:  # type: ignore[no-untyped-def]
+def test_a_new_report_holds_the_draft_and_continue_resumes_it(chat, server) -> None:
     chat.as_("liming").says("巡查发现有人乱倒垃圾")
     chat.expect_card("哪个组")
     chat.says("今天巡查2组发现路灯坏了一盏，已报修")  # another report before the answer
@@ -166,7 +166,7 @@ def test_a_new_report_holds_the_draft_and_continue_resumes_it(chat, server) -> N
     assert [r.grid for r in rows(server, PatrolReport)] == ["2组", "1组"]
 
 
-def test_a_question_goes_through_while_a_draft_waits(chat) -> None:  # type: ignore[no-untyped-def]
+def test_a_question_goes_through_while_a_draft_waits(chat) -> None:
     chat.as_("liming").says("巡查发现有人乱倒垃圾")
     chat.expect_card("哪个组")
     chat.says("交通补助怎么算？")
@@ -175,7 +175,7 @@ def test_a_question_goes_through_while_a_draft_waits(chat) -> None:  # type: ign
     chat.expect_card("处理了吗")
 
 
-def test_a_corrected_report_replaces_the_unconfirmed_one(chat, server) -> None:  # type: ignore[no-untyped-def]
+def test_a_corrected_report_replaces_the_unconfirmed_one(chat, server) -> None:
     chat.as_("wangxh").says("今日巡查无异常")
     chat.expect_card("请确认")
     chat.says("今天巡查3组发现路灯坏了一盏，已报修")
@@ -188,13 +188,13 @@ def test_a_corrected_report_replaces_the_unconfirmed_one(chat, server) -> None: 
 # -- withdraw ---------------------------------------------------------------------------------------
 
 
-def file_one(chat, text: str = "今日巡查无异常") -> None:  # type: ignore[no-untyped-def]
+def file_one(chat, text: str = "今日巡查无异常") -> None:
     chat.says(text)
     chat.taps(chat.expect_card("请确认"), "提交")
     chat.expect(text="已提交")
 
 
-def test_withdraw_within_the_window(chat, server) -> None:  # type: ignore[no-untyped-def]
+def test_withdraw_within_the_window(chat, server) -> None:
     chat.as_("wangxh")
     file_one(chat)
     chat.says("撤回刚才那条")
@@ -209,7 +209,7 @@ def test_withdraw_within_the_window(chat, server) -> None:  # type: ignore[no-un
     chat.expect_text("没有可以撤回的上报")
 
 
-def test_keep_instead_of_withdrawing(chat, server) -> None:  # type: ignore[no-untyped-def]
+def test_keep_instead_of_withdrawing(chat, server) -> None:
     chat.as_("wangxh")
     file_one(chat)
     chat.says("撤回")
@@ -218,7 +218,7 @@ def test_keep_instead_of_withdrawing(chat, server) -> None:  # type: ignore[no-u
     assert [r.status for r in rows(server, PatrolReport)] == ["filed"]
 
 
-def test_withdraw_after_the_window_is_refused_and_audited(chat, server) -> None:  # type: ignore[no-untyped-def]
+def test_withdraw_after_the_window_is_refused_and_audited(chat, server) -> None:
     chat.as_("wangxh")
     file_one(chat)
     with session_scope(get_engine(server.settings.database_url)) as s:
@@ -231,7 +231,7 @@ def test_withdraw_after_the_window_is_refused_and_audited(chat, server) -> None:
     assert entry.detail["reason"] == "window"
 
 
-def test_the_window_is_checked_again_at_the_tap(chat, server) -> None:  # type: ignore[no-untyped-def]
+def test_the_window_is_checked_again_at_the_tap(chat, server) -> None:
     chat.as_("wangxh")
     file_one(chat)
     chat.says("撤回")
@@ -247,7 +247,7 @@ def test_the_window_is_checked_again_at_the_tap(chat, server) -> None:  # type: 
 # -- photos and locations ---------------------------------------------------------------------------
 
 
-def test_photos_sent_just_after_filing_attach_to_the_report(chat, server) -> None:  # type: ignore[no-untyped-def]
+def test_photos_sent_just_after_filing_attach_to_the_report(chat, server) -> None:
     chat.as_("wangxh")
     file_one(chat, "今天巡查3组，发现河道垃圾一处，已清理")
     chat.sends_photo("media-1")
@@ -265,7 +265,7 @@ def test_photos_sent_just_after_filing_attach_to_the_report(chat, server) -> Non
 # -- an event through its life-cycle ----------------------------------------------------------------
 
 
-def test_dispatch_needs_someone_chosen_and_the_assignee_may_hand_it_back(chat, server) -> None:  # type: ignore[no-untyped-def]
+def test_dispatch_needs_someone_chosen_and_the_assignee_may_hand_it_back(chat, server) -> None:
     chat.as_("wangxh")
     file_one(chat, "巡查3组发现一处危房墙体开裂，需要村里处理")
     card = chat.as_("liming").expect_card("网格事件待受理")
@@ -279,7 +279,7 @@ def test_dispatch_needs_someone_chosen_and_the_assignee_may_hand_it_back(chat, s
     assert [e.status for e in rows(server, GridEvent)] == ["accepted"]
 
 
-def test_a_stale_tap_on_a_finished_step_changes_nothing(chat, server) -> None:  # type: ignore[no-untyped-def]
+def test_a_stale_tap_on_a_finished_step_changes_nothing(chat, server) -> None:
     chat.as_("wangxh")
     file_one(chat, "巡查3组发现一处危房墙体开裂，需要村里处理")
     card = chat.as_("liming").expect_card("网格事件待受理")
@@ -290,7 +290,7 @@ def test_a_stale_tap_on_a_finished_step_changes_nothing(chat, server) -> None:  
     assert [e.status for e in rows(server, GridEvent)] == ["closed"]
 
 
-def test_withdrawing_a_report_takes_back_its_unaccepted_event(chat, server) -> None:  # type: ignore[no-untyped-def]
+def test_withdrawing_a_report_takes_back_its_unaccepted_event(chat, server) -> None:
     chat.as_("wangxh")
     file_one(chat, "巡查3组发现一处危房墙体开裂，需要村里处理")
     card = chat.as_("liming").expect_card("网格事件待受理")
@@ -303,7 +303,7 @@ def test_withdrawing_a_report_takes_back_its_unaccepted_event(chat, server) -> N
     assert [e.status for e in rows(server, GridEvent)] == ["withdrawn"]
 
 
-def test_an_accepted_event_can_no_longer_be_withdrawn(chat, server) -> None:  # type: ignore[no-untyped-def]
+def test_an_accepted_event_can_no_longer_be_withdrawn(chat, server) -> None:
     chat.as_("wangxh")
     file_one(chat, "巡查3组发现一处危房墙体开裂，需要村里处理")
     chat.as_("liming").taps(chat.expect_card("网格事件待受理"), "受理")

@@ -26,16 +26,16 @@ pytestmark = [pytest.mark.dated, pytest.mark.parametrize("platform", ["wecom", "
 # The transcripts here run over the bot in this process (tests/inproc.py): `chat` is the in-process chat and
 # `server` the in-process bot (it has `.settings`, as LiveServer does), so they read as the HTTP ones do.
 @pytest.fixture
-def chat(inproc_chat):  # type: ignore[no-untyped-def]
+def chat(inproc_chat):
     return inproc_chat
 
 
 @pytest.fixture
-def server(inproc):  # type: ignore[no-untyped-def]
+def server(inproc):
     return inproc
 
 
-def test_a_trip_sent_back_and_resubmitted(chat, server) -> None:  # type: ignore[no-untyped-def]
+def test_a_trip_sent_back_and_resubmitted(chat, server) -> None:
     chat.as_("wuhaiyan").says("今天去王家湾村走访了3户")
     chat.taps(chat.expect_card("请确认走访记录"), "提交")
     chat.expect(text="已提交孙丽华审批")
@@ -72,7 +72,7 @@ def test_a_trip_sent_back_and_resubmitted(chat, server) -> None:  # type: ignore
     ]
 
 
-def test_a_second_claim_for_the_same_day_is_refused_with_the_reason(chat, server) -> None:  # type: ignore[no-untyped-def]
+def test_a_second_claim_for_the_same_day_is_refused_with_the_reason(chat, server) -> None:
     chat.as_("zhoujianguo").says("今天去李家村走访了5户")
     chat.taps(chat.expect_card("请确认"), "提交")
     chat.expect(text="已提交")
@@ -85,7 +85,7 @@ def test_a_second_claim_for_the_same_day_is_refused_with_the_reason(chat, server
     assert [t.status for t in rows(server, Trip)] == ["pending", "recorded"]
 
 
-def test_a_month_that_hits_the_cap(chat, server) -> None:  # type: ignore[no-untyped-def]
+def test_a_month_that_hits_the_cap(chat, server) -> None:
     today = datetime.now(TZ).date()
     days = [d for d in range(1, 29) if d != today.day][:9]
     with session_scope(get_engine(server.settings.database_url)) as s:
@@ -113,7 +113,7 @@ def test_a_month_that_hits_the_cap(chat, server) -> None:  # type: ignore[no-unt
     assert f"· {today.month}月{today.day}日 柳树村 30元 待审批" in summary
 
 
-def test_at_the_cap_a_trip_is_recorded_without_a_claim(chat, server) -> None:  # type: ignore[no-untyped-def]
+def test_at_the_cap_a_trip_is_recorded_without_a_claim(chat, server) -> None:
     today = datetime.now(TZ).date()
     with session_scope(get_engine(server.settings.database_url)) as s:
         person = s.scalars(select(Person).where(Person.wecom_userid == "zhengzhiqiang")).one()
@@ -133,7 +133,7 @@ def test_at_the_cap_a_trip_is_recorded_without_a_claim(chat, server) -> None:  #
     assert fields_of(card)["补助"] == "不计：本月交通补助已达上限300元"
 
 
-def test_no_subsidy_when_the_unit_sent_a_car(chat, server) -> None:  # type: ignore[no-untyped-def]
+def test_no_subsidy_when_the_unit_sent_a_car(chat, server) -> None:
     chat.as_("zhoujianguo").says("今天坐单位的车去柳树村走访了6户")
     card = chat.expect_card("请确认走访记录")
     assert fields_of(card)["用车"] == "单位派车" and fields_of(card)["补助"] == "不计：当天单位派车，不计交通补助"
@@ -142,7 +142,7 @@ def test_no_subsidy_when_the_unit_sent_a_car(chat, server) -> None:  # type: ign
     assert fields_of(card)["补助"] == "50元（提交后待审批）"
 
 
-def test_a_plan_becomes_the_trip_when_it_is_done(chat, server) -> None:  # type: ignore[no-untyped-def]
+def test_a_plan_becomes_the_trip_when_it_is_done(chat, server) -> None:
     chat.as_("zhoujianguo").says("明天去柳树村走访")
     card = chat.expect_card("请确认走访记录")
     assert fields_of(card)["补助"] == "不计：计划走访，走访后再登记"
@@ -151,7 +151,7 @@ def test_a_plan_becomes_the_trip_when_it_is_done(chat, server) -> None:  # type:
     [plan] = rows(server, Trip)
     assert plan.status == "planned" and plan.planned
     with session_scope(get_engine(server.settings.database_url)) as s:  # the next day comes
-        trip = s.get(Trip, plan.id)
+        trip = s.get_one(Trip, plan.id)
         trip.trip_date = datetime.now(TZ).date()
     chat.says("今天去柳树村走访了4户")
     chat.taps(chat.expect_card("请确认"), "提交")
@@ -160,7 +160,7 @@ def test_a_plan_becomes_the_trip_when_it_is_done(chat, server) -> None:  # type:
     assert (trip.receipt_no, trip.status, trip.planned, trip.households) == (plan.receipt_no, "pending", False, 4)
 
 
-def test_people_outside_the_rules_record_trips_without_claims(chat, server) -> None:  # type: ignore[no-untyped-def]
+def test_people_outside_the_rules_record_trips_without_claims(chat, server) -> None:
     chat.as_("zhangwei").says("今天去李家村走访了3户")
     card = chat.expect_card("请确认走访记录")
     assert fields_of(card)["补助"] == "不计：您的岗位不在交通补助范围内"
@@ -169,7 +169,7 @@ def test_people_outside_the_rules_record_trips_without_claims(chat, server) -> N
     assert [t.status for t in rows(server, Trip)] == ["recorded"]
 
 
-def test_only_the_nearest_approver_may_decide(chat, server) -> None:  # type: ignore[no-untyped-def]
+def test_only_the_nearest_approver_may_decide(chat, server) -> None:
     chat.as_("zhoujianguo").says("今天去李家村走访了5户")
     chat.taps(chat.expect_card("请确认"), "提交")
     approval = chat.as_("sunlihua").expect_card("交通补助待审批")
@@ -178,7 +178,7 @@ def test_only_the_nearest_approver_may_decide(chat, server) -> None:  # type: ig
     assert [t.status for t in rows(server, Trip)] == ["pending"]
 
 
-def test_withdrawing_a_claim_tells_the_approver_and_an_approved_one_stays(chat, server) -> None:  # type: ignore[no-untyped-def]
+def test_withdrawing_a_claim_tells_the_approver_and_an_approved_one_stays(chat, server) -> None:
     chat.as_("zhoujianguo").says("今天去李家村走访了5户")
     chat.taps(chat.expect_card("请确认"), "提交")
     approval = chat.as_("sunlihua").expect_card("交通补助待审批")

@@ -14,23 +14,23 @@ pytestmark = [pytest.mark.dated, pytest.mark.parametrize("platform", ["wecom", "
 # The transcripts here run over the bot in this process (tests/inproc.py): `chat` is the in-process chat and
 # `server` the in-process bot (it has `.settings`, as LiveServer does), so they read as the HTTP ones do.
 @pytest.fixture
-def chat(inproc_chat):  # type: ignore[no-untyped-def]
+def chat(inproc_chat):
     return inproc_chat
 
 
 @pytest.fixture
-def server(inproc):  # type: ignore[no-untyped-def]
+def server(inproc):
     return inproc
 
 
-def test_none_of_the_readings(chat) -> None:  # type: ignore[no-untyped-def]
+def test_none_of_the_readings(chat) -> None:
     chat.as_("wuhaiyan").says("下村巡查")
     card = chat.expect_card(title_contains="哪件事")
     chat.taps(card, "都不是")
     chat.expect(text="换个说法", card_update="已取消")
 
 
-def test_acknowledgement_needs_no_answer_and_greetings_get_one(chat) -> None:  # type: ignore[no-untyped-def]
+def test_acknowledgement_needs_no_answer_and_greetings_get_one(chat) -> None:
     chat.as_("liming").says("收到")
     chat.says("👍")
     chat.expect_nothing()
@@ -38,7 +38,7 @@ def test_acknowledgement_needs_no_answer_and_greetings_get_one(chat) -> None:  #
     chat.expect_text(contains="您好，我在")
 
 
-def test_only_secretaries_and_supervisors_may_broadcast(chat) -> None:  # type: ignore[no-untyped-def]
+def test_only_secretaries_and_supervisors_may_broadcast(chat) -> None:
     chat.as_("wangxh").says("通知全体网格员：明天上午9点到村委会开会")
     chat.expect_text(contains="需要督导或书记权限")
     chat.as_("liming").says("通知全体网格员：明天上午9点到村委会开会")
@@ -46,7 +46,7 @@ def test_only_secretaries_and_supervisors_may_broadcast(chat) -> None:  # type: 
     assert {f["keyname"]: f["value"] for f in card["template_card"]["horizontal_content_list"]}["人数"] == "3人"
 
 
-def test_questions_are_answered_with_the_rule(chat) -> None:  # type: ignore[no-untyped-def]
+def test_questions_are_answered_with_the_rule(chat) -> None:
     chat.as_("liming").says("党员大会要多少人到场才能开？")
     answer = chat.expect_text(contains="【会议法定人数】")
     assert "半数以上有表决权的党员到会" in answer and "依据：" in answer

@@ -177,7 +177,7 @@ def ledger(db_url: str, path: str, year: int = 2026, mon: int = 3) -> Workbook:
 
 def table(ws: Worksheet) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """The data rows under the header (row 3) as dicts, and the totals row."""
-    headers = [c.value for c in ws[3]]
+    headers = [str(c.value) for c in ws[3]]
     rows: list[dict[str, Any]] = []
     for values in ws.iter_rows(min_row=4, values_only=True):
         record = dict(zip(headers, values, strict=True))
@@ -326,7 +326,8 @@ def test_the_workbook_is_ready_to_print(db_url: str, month: None) -> None:
         assert ws.print_title_rows == "$3:$3"
         assert ws.freeze_panes == "A4"
         assert ws.page_setup.orientation == "landscape"
-        assert int(ws.page_setup.paperSize) == 9  # A4
+        assert ws.page_setup.paperSize == 9  # A4
+        assert ws.sheet_properties.pageSetUpPr is not None
         assert ws.sheet_properties.pageSetUpPr.fitToPage
         assert ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0
         assert ws.print_options.horizontalCentered
@@ -339,7 +340,7 @@ def test_the_workbook_is_ready_to_print(db_url: str, month: None) -> None:
 # -- the CLI --------------------------------------------------------------------------------------------
 
 
-def test_cli_writes_the_ledger(make_settings, month: None, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_cli_writes_the_ledger(make_settings, month: None, tmp_path: Path) -> None:
     settings = make_settings()
     target = tmp_path / "台账.xlsx"
     result = runner.invoke(app, ["export", "patrols", "--month", "2026-03", "--org", TOWNSHIP, "-o", str(target)])
@@ -371,7 +372,7 @@ def test_cli_writes_the_ledger(make_settings, month: None, tmp_path: Path) -> No
         (["--month", "2026-03", "--org", "1组"], "不唯一"),  # every village has a 1组
     ],
 )
-def test_cli_refuses_with_exit_code_2(make_settings, roster: None, tmp_path: Path, args: list[str], says: str) -> None:  # type: ignore[no-untyped-def]
+def test_cli_refuses_with_exit_code_2(make_settings, roster: None, tmp_path: Path, args: list[str], says: str) -> None:
     make_settings()
     target = tmp_path / "out.xlsx"
     result = runner.invoke(app, ["export", "patrols", *args, "-o", str(target)])
@@ -384,7 +385,7 @@ def test_cli_refuses_with_exit_code_2(make_settings, roster: None, tmp_path: Pat
 
 
 @pytest.fixture
-def serve(make_settings, month: None) -> Iterator[Any]:  # type: ignore[no-untyped-def]
+def serve(make_settings, month: None) -> Iterator[Any]:
     """Start the app with the settings given (the `server` fixture has no link secret). Downloads need no
     Redis, so this leaves the shared test Redis alone."""
     started: list[LiveServer] = []
@@ -423,7 +424,7 @@ def test_ledger_link_needs_a_secret_and_an_address() -> None:
     assert url is not None and url.startswith("https://bot.example.cn/exports/patrols.xlsx?token=")
 
 
-def test_a_supervisors_link_downloads_the_ledger(serve) -> None:  # type: ignore[no-untyped-def]
+def test_a_supervisors_link_downloads_the_ledger(serve) -> None:
     live = serve(LINK_SECRET=LINK_SECRET)
     response = get(link(live, "zhaomin", TOWNSHIP))
     assert response.status_code == 200, response.text
@@ -443,7 +444,7 @@ def test_a_supervisors_link_downloads_the_ledger(serve) -> None:  # type: ignore
         )
 
 
-def test_a_village_secretary_gets_their_village_only(serve) -> None:  # type: ignore[no-untyped-def]
+def test_a_village_secretary_gets_their_village_only(serve) -> None:
     live = serve(LINK_SECRET=LINK_SECRET)
     assert get(link(live, "liming", LIJIA)).status_code == 200
     for path in (TOWNSHIP, "清河县/石桥镇/王家湾村"):
@@ -451,13 +452,13 @@ def test_a_village_secretary_gets_their_village_only(serve) -> None:  # type: ig
         assert refused.status_code == 403 and "李家村" in refused.json()["detail"]
 
 
-def test_a_grid_member_may_not_download(serve) -> None:  # type: ignore[no-untyped-def]
+def test_a_grid_member_may_not_download(serve) -> None:
     live = serve(LINK_SECRET=LINK_SECRET)
     refused = get(link(live, "zhangwei", f"{LIJIA}/1组"))
     assert refused.status_code == 403 and "权限" in refused.json()["detail"]
 
 
-def test_a_deactivated_person_and_an_unknown_org(serve) -> None:  # type: ignore[no-untyped-def]
+def test_a_deactivated_person_and_an_unknown_org(serve) -> None:
     live = serve(LINK_SECRET=LINK_SECRET)
     unknown = get(link(live, "zhaomin", "清河县/东坝镇"))
     assert unknown.status_code == 404 and "找不到" in unknown.json()["detail"]
@@ -468,7 +469,7 @@ def test_a_deactivated_person_and_an_unknown_org(serve) -> None:  # type: ignore
     assert refused.status_code == 403 and "停用" in refused.json()["detail"]
 
 
-def test_tampered_and_foreign_tokens_are_refused(serve) -> None:  # type: ignore[no-untyped-def]
+def test_tampered_and_foreign_tokens_are_refused(serve) -> None:
     live = serve(LINK_SECRET=LINK_SECRET)
     url = link(live, "liming", LIJIA)
     token = url.split("token=", 1)[1]
@@ -488,14 +489,14 @@ def test_tampered_and_foreign_tokens_are_refused(serve) -> None:  # type: ignore
     assert get(f"{live.url}/exports/patrols.xlsx").status_code == 403
 
 
-def test_an_expired_link_is_gone(serve) -> None:  # type: ignore[no-untyped-def]
+def test_an_expired_link_is_gone(serve) -> None:
     live = serve(LINK_SECRET=LINK_SECRET)
     old = link(live, "zhaomin", TOWNSHIP, when=datetime.now(UTC) - timedelta(hours=25))
     gone = get(old)
     assert gone.status_code == 410 and "过期" in gone.json()["detail"]
 
 
-def test_without_a_secret_links_are_off(serve) -> None:  # type: ignore[no-untyped-def]
+def test_without_a_secret_links_are_off(serve) -> None:
     live = serve()
     off = get(link(live, "zhaomin", TOWNSHIP))
     assert off.status_code == 503 and "CADREBOT_LINK_SECRET" in off.json()["detail"]

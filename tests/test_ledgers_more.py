@@ -317,7 +317,7 @@ def subsidy_book(db_url: str, path: str, rules: Rules = RULES) -> Workbook:
 
 def table(ws: Worksheet) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """The data rows under the header (row 3) as dicts, and the totals row."""
-    headers = [c.value for c in ws[3]]
+    headers = [str(c.value) for c in ws[3]]
     rows: list[dict[str, Any]] = []
     for values in ws.iter_rows(min_row=4, values_only=True):
         record = dict(zip(headers, values, strict=True))
@@ -329,7 +329,8 @@ def table(ws: Worksheet) -> tuple[list[dict[str, Any]], dict[str, Any]]:
 
 def assert_print_ready(ws: Worksheet, orientation: str = "landscape") -> None:
     assert ws.print_title_rows == "$3:$3" and ws.freeze_panes == "A4"
-    assert ws.page_setup.orientation == orientation and int(ws.page_setup.paperSize) == 9  # A4
+    assert ws.page_setup.orientation == orientation and ws.page_setup.paperSize == 9  # A4
+    assert ws.sheet_properties.pageSetUpPr is not None
     assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToWidth == 1
     assert ws["A3"].border.left.style == "thin" and ws["A3"].font.name == "宋体" and ws["A3"].font.bold
     assert ws["A1"].font.sz == 16 and ws["A1"].font.bold
@@ -605,7 +606,7 @@ def test_amounts_in_capital_figures(amount: str, words: str) -> None:
         ("subsidy", "已导出 3 条补助记录", "交通补助发放明细表", "石桥镇交通补助发放明细表", 3),
     ],
 )
-def test_cli_writes_each_ledger(  # type: ignore[no-untyped-def]
+def test_cli_writes_each_ledger(
     make_settings, month: None, tmp_path: Path, kind: str, says: str, sheet: str, title: str, records: int
 ) -> None:
     settings = make_settings()
@@ -619,7 +620,7 @@ def test_cli_writes_each_ledger(  # type: ignore[no-untyped-def]
         assert (audit.actor, audit.target, audit.detail["records"]) == ("cli", f"{TOWNSHIP} 2026-03", records)
 
 
-def test_cli_names_the_file_when_not_told(make_settings, month: None, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_cli_names_the_file_when_not_told(make_settings, month: None, tmp_path: Path, monkeypatch) -> None:
     make_settings()
     monkeypatch.chdir(tmp_path)
     result = runner.invoke(app, ["export", "subsidy", "--month", "2026-3", "--org", "石桥镇/李家村"])
@@ -636,7 +637,7 @@ def test_cli_names_the_file_when_not_told(make_settings, month: None, tmp_path: 
         (["--month", "2026-03", "--org", "清河县/东坝镇"], "找不到组织"),
     ],
 )
-def test_cli_refuses_with_exit_code_2(  # type: ignore[no-untyped-def]
+def test_cli_refuses_with_exit_code_2(
     make_settings, roster: None, tmp_path: Path, kind: str, args: list[str], says: str
 ) -> None:
     make_settings()
@@ -664,7 +665,7 @@ def test_export_link_names_the_kind_in_the_path_and_the_token() -> None:
 
 
 @pytest.fixture
-def serve(make_settings, month: None) -> Iterator[Any]:  # type: ignore[no-untyped-def]
+def serve(make_settings, month: None) -> Iterator[Any]:
     """Start the app with the settings given; downloads need no Redis, so the shared test Redis is left alone."""
     started: list[LiveServer] = []
 
@@ -700,7 +701,7 @@ def get(url: str) -> httpx.Response:
         ("subsidy", "交通补助发放明细表", "石桥镇交通补助发放明细表", "石桥镇交通补助发放明细表-2026-03.xlsx", 3),
     ],
 )
-def test_a_supervisor_downloads_each_ledger(  # type: ignore[no-untyped-def]
+def test_a_supervisor_downloads_each_ledger(
     serve, kind: str, sheet: str, title: str, filename: str, records: int
 ) -> None:
     live = serve(LINK_SECRET=LINK_SECRET)
@@ -720,7 +721,7 @@ def test_a_supervisor_downloads_each_ledger(  # type: ignore[no-untyped-def]
         )
 
 
-def test_a_link_opens_only_its_own_ledger(serve) -> None:  # type: ignore[no-untyped-def]
+def test_a_link_opens_only_its_own_ledger(serve) -> None:
     live = serve(LINK_SECRET=LINK_SECRET)
     trips = link(live, "trips", "zhaomin", TOWNSHIP)
     token = trips.split("token=", 1)[1]
@@ -734,7 +735,7 @@ def test_a_link_opens_only_its_own_ledger(serve) -> None:  # type: ignore[no-unt
         assert s.scalars(select(AuditLog).where(AuditLog.action == "export.subsidy")).all() == []
 
 
-def test_grid_members_and_other_villages_are_refused(serve) -> None:  # type: ignore[no-untyped-def]
+def test_grid_members_and_other_villages_are_refused(serve) -> None:
     live = serve(LINK_SECRET=LINK_SECRET)
     for kind in ("meetings", "trips", "subsidy"):
         refused = get(link(live, kind, "zhangwei", f"{LIJIA}/1组"))
@@ -744,7 +745,7 @@ def test_grid_members_and_other_villages_are_refused(serve) -> None:  # type: ig
     assert outside.status_code == 403 and "李家村范围内的交通补助发放明细表" in outside.json()["detail"]
 
 
-def test_without_a_secret_the_new_links_are_off(serve) -> None:  # type: ignore[no-untyped-def]
+def test_without_a_secret_the_new_links_are_off(serve) -> None:
     live = serve()
     off = get(link(live, "meetings", "zhaomin", TOWNSHIP))
     assert off.status_code == 503 and "CADREBOT_LINK_SECRET" in off.json()["detail"]

@@ -39,7 +39,7 @@ TOP_CODES = ["2-1", "2-3", "4-1", "4-3"]
 SHIPPED_TASK_ROWS = 11 * 3 + 5 + 4
 
 
-def import_shipped(s: Session, today: date, plan: Plan | None = None, by: str = "test"):  # type: ignore[no-untyped-def]
+def import_shipped(s: Session, today: date, plan: Plan | None = None, by: str = "test"):
     return import_plan(s, plan or shipped_plan(), "work-plan-2021.txt", SHIPPED_TEXT, today, by)
 
 
@@ -79,7 +79,7 @@ def test_tasks_go_to_the_orgs_of_their_level_with_an_owner(db_url: str, roster: 
             .join(Person, Task.owner_id == Person.id)
         ).all()
         clause = s.scalars(select(Task.clause).where(Task.code == "2021年2-1")).one()
-    by_code: dict[str, list[tuple[str, str, str]]] = {}
+    by_code: dict[str, list[tuple[str, str, str | None]]] = {}
     for code, org, kind, owner, *_ in rows:
         by_code.setdefault(code.removeprefix("2021年"), []).append((org, kind, owner))
     assert sorted(by_code) == sorted(VILLAGE_CODES + TOWNSHIP_CODES + TOP_CODES)  # every task has an owner
@@ -98,7 +98,7 @@ def test_tasks_go_to_the_orgs_of_their_level_with_an_owner(db_url: str, roster: 
         "2021年1-2-a": ("抓好乡镇领导班子换届：完成乡镇党委换届", date(2021, 6, 30)),
         "2021年1-2-b": ("抓好乡镇领导班子换届：完成乡镇人大、政府换届", date(2021, 8, 31)),
     }
-    assert clause.startswith("完善村党组织设置。在全市开展") and len(clause) <= 200
+    assert clause is not None and clause.startswith("完善村党组织设置。在全市开展") and len(clause) <= 200
     assert {status for *_, status in rows} == {"archived"}
 
 
@@ -210,11 +210,11 @@ def test_without_a_roster_the_plan_is_stored_and_no_task_made(db_url: str) -> No
 # -- the command ---------------------------------------------------------------------------------------------
 
 
-def invoke(*args: str, input: str | None = None):  # type: ignore[no-untyped-def]
+def invoke(*args: str, input: str | None = None):
     return runner.invoke(app, list(args), input=input)
 
 
-def test_cli_import_review_confirm_and_again(make_settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_cli_import_review_confirm_and_again(make_settings, tmp_path: Path) -> None:
     make_settings()
     assert invoke("roster", "import", "--demo").exit_code == 0
     path = tmp_path / "work-plan-2021.txt"
@@ -249,14 +249,14 @@ def test_cli_import_review_confirm_and_again(make_settings, tmp_path: Path) -> N
     assert "6-3" in shown.output and "任务 19 项" in shown.output
 
 
-def test_cli_show_before_any_import(make_settings) -> None:  # type: ignore[no-untyped-def]
+def test_cli_show_before_any_import(make_settings) -> None:
     make_settings()
     shown = invoke("plan", "show")
     assert shown.exit_code == 0, shown.output
     assert "内置计划，尚未导入任何计划" in shown.output and "任务 19 项" in shown.output
 
 
-def test_cli_refusals(make_settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_cli_refusals(make_settings, tmp_path: Path) -> None:
     make_settings()
     missing = invoke("plan", "import", str(tmp_path / "nope.txt"), "--yes")
     assert missing.exit_code == 2 and "找不到文件" in missing.stderr

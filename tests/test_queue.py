@@ -16,15 +16,15 @@ from conftest import REDIS_URL
 
 
 @pytest.fixture
-def settings(make_settings, redis: Redis):  # type: ignore[no-untyped-def]
+def settings(make_settings, redis: Redis):
     return make_settings()
 
 
-def message(factory: CallbackFactory, msg_id: str, user: str = "wangxh"):  # type: ignore[no-untyped-def]
+def message(factory: CallbackFactory, msg_id: str, user: str = "wangxh"):
     return parse(factory.text(user, "帮助", msg_id=msg_id, create_time=1_800_000_000).encode())
 
 
-def test_a_redelivery_finds_its_job(settings, factory, redis) -> None:  # type: ignore[no-untyped-def]
+def test_a_redelivery_finds_its_job(settings, factory, redis) -> None:
     first = message(factory, "1")
     assert enqueue_inbound(settings, first) is True
     assert enqueue_inbound(settings, message(factory, "1")) is False
@@ -32,13 +32,13 @@ def test_a_redelivery_finds_its_job(settings, factory, redis) -> None:  # type: 
     assert redis.llen("rq:queue:cadrebot-test-inbound") == 2
 
 
-def test_a_batch_with_the_same_message_twice(settings, factory, redis) -> None:  # type: ignore[no-untyped-def]
+def test_a_batch_with_the_same_message_twice(settings, factory, redis) -> None:
     batch = [message(factory, "7"), message(factory, "8"), message(factory, "7")]
     assert enqueue_inbound_batch(settings, batch) == [True, True, False]
     assert redis.llen("rq:queue:cadrebot-test-inbound") == 2
 
 
-def test_the_job_is_rqs_own(settings, factory, redis) -> None:  # type: ignore[no-untyped-def]
+def test_the_job_is_rqs_own(settings, factory, redis) -> None:
     from rq import Queue
     from rq.job import Job, JobStatus
 
@@ -51,7 +51,7 @@ def test_the_job_is_rqs_own(settings, factory, redis) -> None:  # type: ignore[n
     assert job.retries_left == 3 and job.timeout == 120 and job.result_ttl == settings.dedup_ttl_seconds
 
 
-def test_the_batcher_under_concurrent_requests(settings, factory, redis) -> None:  # type: ignore[no-untyped-def]
+def test_the_batcher_under_concurrent_requests(settings, factory, redis) -> None:
     messages = [message(factory, str(i)) for i in range(300)] + [message(factory, "5")] * 3
 
     async def burst() -> list[bool]:
@@ -63,7 +63,7 @@ def test_the_batcher_under_concurrent_requests(settings, factory, redis) -> None
     assert redis.llen("rq:queue:cadrebot-test-inbound") == 300
 
 
-def test_the_batcher_fails_every_request_of_a_batch_redis_refused(make_settings, factory) -> None:  # type: ignore[no-untyped-def]
+def test_the_batcher_fails_every_request_of_a_batch_redis_refused(make_settings, factory) -> None:
     from conftest import free_port
 
     settings = make_settings(REDIS_URL=f"redis://127.0.0.1:{free_port()}/0")

@@ -95,12 +95,12 @@ def test_a_motion_needs_more_than_half_of_those_expected(yes: int, expected: int
 @pytest.mark.parametrize("expected", range(1, 60))
 def test_needed_is_the_smallest_count_that_meets_the_rule(expected: int) -> None:
     for reading in ("more_than_half", "two_thirds", "four_fifths"):
-        need = needed_for(expected, reading)  # type: ignore[arg-type]
-        assert meets(need, expected, reading)  # type: ignore[arg-type]
-        assert need == 1 or not meets(need - 1, expected, reading)  # type: ignore[arg-type]
+        need = needed_for(expected, reading)
+        assert meets(need, expected, reading)
+        assert need == 1 or not meets(need - 1, expected, reading)
 
 
-def test_probationary_members_do_not_count_towards_the_quorum(chat, server) -> None:  # type: ignore[no-untyped-def]
+def test_probationary_members_do_not_count_towards_the_quorum(chat, server) -> None:
     """李家村党支部: 9 members, 陈刚 预备. 应到9 实到5 with 陈刚 present → 4 of 8 with a vote: not more than half."""
     chat.as_("liming").says("今天开了支部党员大会，应到9人实到5人")
     fields = {f["keyname"]: f["value"] for f in chat.expect_card("请确认")["template_card"]["horizontal_content_list"]}

@@ -34,15 +34,15 @@ def clock(when: datetime) -> Clock:
 
 
 @pytest.fixture
-def engine(db_url: str, roster: None):  # type: ignore[no-untyped-def]
+def engine(db_url: str, roster: None):
     return get_engine(db_url)
 
 
-def person(s, user: str) -> Person:  # type: ignore[no-untyped-def]
+def person(s, user: str) -> Person:
     return s.scalars(select(Person).where(Person.wecom_userid == user)).one()
 
 
-def new_task(engine, deadline: date, code: str = "T1", org: str = "李家村") -> int:  # type: ignore[no-untyped-def]
+def new_task(engine, deadline: date, code: str = "T1", org: str = "李家村") -> int:
     with session_scope(engine) as s:
         village = s.scalars(select(Org).where(Org.name == org)).one()
         task = Task(
@@ -53,13 +53,13 @@ def new_task(engine, deadline: date, code: str = "T1", org: str = "李家村") -
         return task.id
 
 
-def reminders(engine, *where) -> list[tuple[str, str, datetime]]:  # type: ignore[no-untyped-def]
+def reminders(engine, *where) -> list[tuple[str, str, datetime]]:
     with session_scope(engine) as s:
         rows = s.scalars(select(Reminder).where(*where).order_by(Reminder.due_at, Reminder.id))
         return [(r.step, r.status, r.due_at) for r in rows]
 
 
-def run(engine, when: datetime, rules=TASK_RULES) -> list[Outbox]:  # type: ignore[no-untyped-def]
+def run(engine, when: datetime, rules=TASK_RULES) -> list[Outbox]:
     """One scheduler tick at `when`: plan, fire what is due; the outbox rows it wrote."""
     c = clock(when)
     with session_scope(engine) as s:
@@ -85,7 +85,7 @@ def titles(rows: list[Outbox]) -> list[str]:
 # -- reminders before the deadline -----------------------------------------------------------------------
 
 
-def test_an_ordinary_week(engine) -> None:  # type: ignore[no-untyped-def]
+def test_an_ordinary_week(engine) -> None:
     new_task(engine, date(2025, 6, 20))  # a Friday; 6-06 Fri, 6-13 Fri, 6-17 Tue, 6-19 Thu
     run(engine, at(2025, 6, 1, 10))
     assert [(step, due) for step, _, due in reminders(engine)] == [
@@ -96,7 +96,7 @@ def test_an_ordinary_week(engine) -> None:  # type: ignore[no-untyped-def]
     ]
 
 
-def test_reminders_move_off_weekends(engine) -> None:  # type: ignore[no-untyped-def]
+def test_reminders_move_off_weekends(engine) -> None:
     new_task(engine, date(2025, 6, 23))  # a Monday: T-14 is 6-09 Mon, T-7 6-16 Mon, T-3 Fri 6-20, T-1 Sun → Fri
     run(engine, at(2025, 6, 1, 10))
     assert [(step, due.astimezone(TZ).date()) for step, _, due in reminders(engine)] == [
@@ -106,7 +106,7 @@ def test_reminders_move_off_weekends(engine) -> None:  # type: ignore[no-untyped
     ]
 
 
-def test_a_holiday_with_调休(engine) -> None:  # type: ignore[no-untyped-def]
+def test_a_holiday_with_调休(engine) -> None:
     # deadline 2025-10-10 (Fri): T-7 = 10-03 and T-3 = 10-07 fall in the National Day holiday (10-01…10-08) and
     # move back to 9-30; 9-28 (Sunday) is a 调休 working day; T-14 = 9-26 (Fri); T-1 = 10-09 (Thu).
     new_task(engine, date(2025, 10, 10))
@@ -118,13 +118,13 @@ def test_a_holiday_with_调休(engine) -> None:  # type: ignore[no-untyped-def]
     ]
 
 
-def test_a_调休_saturday_is_a_working_day(engine) -> None:  # type: ignore[no-untyped-def]
+def test_a_调休_saturday_is_a_working_day(engine) -> None:
     new_task(engine, date(2025, 10, 14))  # T-3 = 10-11, a Saturday worked in exchange for the holiday
     run(engine, at(2025, 9, 20, 10))
     assert ("T-3", date(2025, 10, 11)) in [(s, d.astimezone(TZ).date()) for s, _, d in reminders(engine)]
 
 
-def test_each_reminder_fires_once_at_nine_local(engine) -> None:  # type: ignore[no-untyped-def]
+def test_each_reminder_fires_once_at_nine_local(engine) -> None:
     new_task(engine, date(2025, 6, 20))
     run(engine, at(2025, 6, 1, 10))
     assert run(engine, at(2025, 6, 6, 8, 59)) == []
@@ -134,7 +134,7 @@ def test_each_reminder_fires_once_at_nine_local(engine) -> None:  # type: ignore
     assert [status for _, status, _ in reminders(engine)] == ["sent", "scheduled", "scheduled", "scheduled"]
 
 
-def test_nothing_goes_out_in_quiet_hours(engine) -> None:  # type: ignore[no-untyped-def]
+def test_nothing_goes_out_in_quiet_hours(engine) -> None:
     new_task(engine, date(2025, 6, 20))
     run(engine, at(2025, 6, 1, 10))
     assert run(engine, at(2025, 6, 6, 21, 30)) == []  # the 09:00 reminder was missed (service down until night)
@@ -144,18 +144,18 @@ def test_nothing_goes_out_in_quiet_hours(engine) -> None:  # type: ignore[no-unt
     assert titles(run(engine, at(2025, 6, 7, 8, 0))) == ["任务提醒：还有13天到期"]
 
 
-def test_a_task_reported_done_stops_its_reminders(engine) -> None:  # type: ignore[no-untyped-def]
+def test_a_task_reported_done_stops_its_reminders(engine) -> None:
     task_id = new_task(engine, date(2025, 6, 20))
     run(engine, at(2025, 6, 1, 10))
     assert len(run(engine, at(2025, 6, 6, 9))) == 1
     with session_scope(engine) as s:
-        s.get(Task, task_id).status = "done"
+        s.get_one(Task, task_id).status = "done"
     assert run(engine, at(2025, 6, 13, 9)) == [] and run(engine, at(2025, 6, 30, 9)) == []
     assert [status for _, status, _ in reminders(engine)] == ["sent", "skipped", "skipped", "skipped"]
     assert reminders(engine, Reminder.kind == "ladder") == []  # overdue, but done: no ladder
 
 
-def test_planning_twice_plans_nothing_new(engine) -> None:  # type: ignore[no-untyped-def]
+def test_planning_twice_plans_nothing_new(engine) -> None:
     new_task(engine, date(2025, 6, 20))
     for _ in range(3):
         run(engine, at(2025, 6, 1, 10))
@@ -165,7 +165,7 @@ def test_planning_twice_plans_nothing_new(engine) -> None:  # type: ignore[no-un
 # -- the ladder ---------------------------------------------------------------------------------------------
 
 
-def test_the_ladder_climbs_one_step_at_a_time(engine) -> None:  # type: ignore[no-untyped-def]
+def test_the_ladder_climbs_one_step_at_a_time(engine) -> None:
     new_task(engine, date(2025, 6, 16))  # a Monday; overdue from Tuesday
     run(engine, at(2025, 6, 16, 10))
     assert reminders(engine, Reminder.kind == "ladder") == []  # not overdue on its own day
@@ -177,8 +177,8 @@ def test_the_ladder_climbs_one_step_at_a_time(engine) -> None:  # type: ignore[n
             steps += [
                 r.payload["card"]["title"] if r.payload["kind"] == "card" else r.payload["text"][:6] for r in sent
             ]
-        ladder = reminders(engine, Reminder.kind == "ladder")
-        assert sum(1 for _, status, _ in ladder if status == "scheduled") <= 1
+        queued = reminders(engine, Reminder.kind == "ladder")
+        assert sum(1 for _, status, _ in queued if status == "scheduled") <= 1
     ladder = [(step, due.astimezone(TZ).date()) for step, _, due in reminders(engine, Reminder.kind == "ladder")]
     assert ladder == [
         ("提示", date(2025, 6, 17)),
@@ -190,7 +190,7 @@ def test_the_ladder_climbs_one_step_at_a_time(engine) -> None:  # type: ignore[n
     assert any(s.startswith("【通报】") for s in steps) and "约谈通知（草稿）待审批" in steps
 
 
-def test_a_约谈_notice_is_only_drafted(engine) -> None:  # type: ignore[no-untyped-def]
+def test_a_约谈_notice_is_only_drafted(engine) -> None:
     new_task(engine, date(2025, 6, 2))
     for day in range(3, 30):
         run(engine, at(2025, 6, day, 9))
@@ -214,7 +214,7 @@ def test_a_约谈_notice_is_only_drafted(engine) -> None:  # type: ignore[no-unt
 # -- 三会一课 cadence ---------------------------------------------------------------------------------------
 
 
-def test_a_branch_without_its_monthly_committee_meeting_is_reminded_on_the_20th(engine) -> None:  # type: ignore[no-untyped-def]
+def test_a_branch_without_its_monthly_committee_meeting_is_reminded_on_the_20th(engine) -> None:
     with session_scope(engine) as s:
         wang = s.scalars(select(Org).where(Org.name == "王家湾村党支部")).one()
         s.add(
@@ -229,13 +229,13 @@ def test_a_branch_without_its_monthly_committee_meeting_is_reminded_on_the_20th(
     run(engine, at(2025, 6, 10, 10), RULES)
     sent = run(engine, at(2025, 6, 20, 9), RULES)  # a Friday
     with session_scope(engine) as s:
-        told = {s.get(Person, r.person_id).name for r in sent if "支部委员会" in r.payload.get("text", "")}
+        told = {s.get_one(Person, r.person_id).name for r in sent if "支部委员会" in r.payload.get("text", "")}
     assert told == {"李明", "柳长青"}  # 王家湾村 held theirs on the 12th
     text = next(r.payload["text"] for r in sent if "支部委员会" in r.payload.get("text", ""))
     assert "本月的支部委员会还没有登记" in text and "6月30日前" in text
 
 
-def test_the_20th_on_a_weekend_moves_to_the_friday_before(engine) -> None:  # type: ignore[no-untyped-def]
+def test_the_20th_on_a_weekend_moves_to_the_friday_before(engine) -> None:
     run(engine, at(2025, 9, 1, 10), RULES)  # 2025-09-20 is a Saturday
     days = {
         due.astimezone(TZ).date()

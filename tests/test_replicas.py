@@ -7,7 +7,7 @@ import httpx
 from conftest import LiveServer, free_port
 
 
-def test_the_same_callback_to_two_replicas_gives_one_reply(server, factory, fake, work) -> None:  # type: ignore[no-untyped-def]
+def test_the_same_callback_to_two_replicas_gives_one_reply(server, factory, fake, work) -> None:
     port = free_port()
     with LiveServer(server.settings, port) as second:
         callback = factory.envelope(factory.text("wangxh", "帮助", msg_id="9000000000000000001"))

@@ -21,14 +21,14 @@ def write(tmp_path: Path, body: str, name: str = "roster.csv", encoding: str = "
     return path
 
 
-def run_import(db_url: str, path: Path, **kw):  # type: ignore[no-untyped-def]
+def run_import(db_url: str, path: Path, **kw):
     with session_scope(get_engine(db_url)) as s:
         return import_roster(s, path, **kw)
 
 
-def count(db_url: str, model) -> int:  # type: ignore[no-untyped-def]
+def count(db_url: str, model) -> int:
     with session_scope(get_engine(db_url)) as s:
-        return s.scalar(select(func.count()).select_from(model))
+        return s.execute(select(func.count()).select_from(model)).scalar_one()
 
 
 def test_demo_roster_has_every_role_and_level(db_url: str) -> None:
@@ -39,8 +39,9 @@ def test_demo_roster_has_every_role_and_level(db_url: str) -> None:
         roles = {r for p in s.scalars(select(Person)) for r in p.roles}
         villages = s.scalars(select(Org.name).where(Org.kind == "村")).all()
         wangxh = s.scalar(select(Person).where(Person.wecom_userid == "wangxh"))
+        assert wangxh is not None
         assert wangxh.org.path == "清河县/石桥镇/李家村/3组" and wangxh.org.kind == "网格"
-        assert wangxh.org.parent.name == "李家村"
+        assert wangxh.org.parent is not None and wangxh.org.parent.name == "李家村"
     assert {"县", "乡镇", "村", "网格", "党支部", "党小组"} <= kinds
     assert roles == {
         "grid_member",
@@ -119,6 +120,7 @@ def test_missing_header_column(db_url: str, tmp_path: Path) -> None:
 def test_xlsx_with_english_headers_and_numeric_mobiles(db_url: str, tmp_path: Path) -> None:
     wb = Workbook()
     ws = wb.active
+    assert ws is not None
     ws.append(["name", "wecom_userid", "dingtalk_userid", "mobile", "roles", "org"])
     ws.append(["李明", "liming", "dt_liming", 13900001101, "村党组织书记，党员", "石桥镇/李家村/李家村党支部"])
     ws.append([None, None, None, None, None, None])
@@ -129,6 +131,7 @@ def test_xlsx_with_english_headers_and_numeric_mobiles(db_url: str, tmp_path: Pa
     assert report.created == 2
     with session_scope(get_engine(db_url)) as s:
         liming = s.scalar(select(Person).where(Person.dingtalk_userid == "dt_liming"))
+        assert liming is not None
         assert liming.mobile == "13900001101"
         assert liming.roles == ["party_member", "village_secretary"]
         assert liming.org.kind == "党支部"

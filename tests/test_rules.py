@@ -79,7 +79,7 @@ def test_the_bundled_yaml_ships_in_the_package() -> None:
 # -- a deployment's own copy --------------------------------------------------------------------------
 
 
-def test_a_deployment_file_named_by_cadrebot_rules_file_is_used(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_a_deployment_file_named_by_cadrebot_rules_file_is_used(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
     path = write_rules(tmp_path / "county.yaml", {"subsidy.per_day": 40, "reminders.quiet_start": "22:30"})
     monkeypatch.setenv("CADREBOT_RULES_FILE", str(path))
     rules = rules_from(load_settings().rules_file)
@@ -87,7 +87,7 @@ def test_a_deployment_file_named_by_cadrebot_rules_file_is_used(monkeypatch: pyt
     assert rules.subsidy.monthly_cap == Decimal(300)  # the rest as copied
 
 
-def test_a_bad_deployment_file_stops_start_up_naming_the_variable_and_line(monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_a_bad_deployment_file_stops_start_up_naming_the_variable_and_line(monkeypatch, tmp_path) -> None:
     path = tmp_path / "county.yaml"
     path.write_text("subsidy:\n  per_day: 30\n  monthly_cap: -1\n", encoding="utf-8")
     monkeypatch.setenv("CADREBOT_RULES_FILE", str(path))

@@ -19,7 +19,7 @@ from bot import runner
 from conftest import REDIS_URL, free_port
 
 
-def wait_for(predicate, timeout: float, what: str):  # type: ignore[no-untyped-def]
+def wait_for(predicate, timeout: float, what: str):
     deadline = time.monotonic() + timeout
     last = None
     while time.monotonic() < deadline:
@@ -33,7 +33,7 @@ def wait_for(predicate, timeout: float, what: str):  # type: ignore[no-untyped-d
     raise AssertionError(f"timed out waiting for {what}; last: {last!r}")
 
 
-def test_run_serves_the_simulator_with_the_demo_roster(db_url: str, redis, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_run_serves_the_simulator_with_the_demo_roster(db_url: str, redis, tmp_path: Path) -> None:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("CADREBOT_") or k.startswith("CADREBOT_TEST")}
     env.update(CADREBOT_DATABASE_URL=db_url, CADREBOT_REDIS_URL=REDIS_URL, CADREBOT_QUEUE_NAME="cadrebot-run-test")

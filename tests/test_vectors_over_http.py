@@ -29,7 +29,7 @@ class FrozenClock:
         return time.perf_counter()
 
 
-def client_for(v: dict, make_settings, monkeypatch) -> TestClient:  # type: ignore[no-untyped-def]
+def client_for(v: dict, make_settings, monkeypatch) -> TestClient:
     import bot.platforms.wecom.routes as routes
 
     settings = make_settings(WECOM_TOKEN=v["token"], WECOM_AES_KEY=v["encoding_aes_key"], WECOM_CORP_ID=v["receive_id"])
@@ -38,7 +38,7 @@ def client_for(v: dict, make_settings, monkeypatch) -> TestClient:  # type: igno
 
 
 @pytest.mark.parametrize("vid", ["official-verify-url", "wechatpy-verify-url", "official-python-verify-url"])
-def test_url_verification_vectors(vid: str, make_settings, monkeypatch, redis) -> None:  # type: ignore[no-untyped-def]
+def test_url_verification_vectors(vid: str, make_settings, monkeypatch, redis) -> None:
     v = VECTORS[vid]
     with client_for(v, make_settings, monkeypatch) as http:
         query = v.get("query_string") or (
@@ -50,7 +50,7 @@ def test_url_verification_vectors(vid: str, make_settings, monkeypatch, redis) -
 
 
 @pytest.mark.parametrize("vid", ["official-decrypt-msg", "wechatpy-decrypt-msg", "official-python-decrypt-msg"])
-def test_message_vectors_are_queued(vid: str, make_settings, monkeypatch, redis) -> None:  # type: ignore[no-untyped-def]
+def test_message_vectors_are_queued(vid: str, make_settings, monkeypatch, redis) -> None:
     v = VECTORS[vid]
     with client_for(v, make_settings, monkeypatch) as http:
         params = {"msg_signature": v["msg_signature"], "timestamp": v["timestamp"], "nonce": v["nonce"]}
@@ -64,7 +64,7 @@ def test_message_vectors_are_queued(vid: str, make_settings, monkeypatch, redis)
     assert payload["message_id"] in v["expected_msg"]
 
 
-def test_the_wrong_receiveid_vector_is_refused(make_settings, monkeypatch, redis) -> None:  # type: ignore[no-untyped-def]
+def test_the_wrong_receiveid_vector_is_refused(make_settings, monkeypatch, redis) -> None:
     v = VECTORS["official-decrypt-msg-wrong-receiveid"]
     with client_for(v, make_settings, monkeypatch) as http:
         params = {"msg_signature": v["msg_signature"], "timestamp": v["timestamp"], "nonce": v["nonce"]}

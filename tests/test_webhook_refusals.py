@@ -21,24 +21,24 @@ def nothing_queued(redis: Redis) -> None:
 
 
 @pytest.fixture
-def good(factory: CallbackFactory):  # type: ignore[no-untyped-def]
+def good(factory: CallbackFactory):
     return factory.envelope(factory.text("wangxh", "帮助"))
 
 
-def test_good_callback_is_queued(http: httpx.Client, redis: Redis, good) -> None:  # type: ignore[no-untyped-def]
+def test_good_callback_is_queued(http: httpx.Client, redis: Redis, good) -> None:
     r = http.post("/wecom/callback", params=good.params, content=good.body)
     assert r.status_code == 200 and r.content == b""
     assert len(redis.keys("rq:job:*")) == 1
 
 
-def test_bad_signature(http: httpx.Client, redis: Redis, good) -> None:  # type: ignore[no-untyped-def]
+def test_bad_signature(http: httpx.Client, redis: Redis, good) -> None:
     params = {**good.params, "msg_signature": "0" * 40}
     r = http.post("/wecom/callback", params=params, content=good.body)
     assert r.status_code == 403 and r.json()["code"] == -40001
     nothing_queued(redis)
 
 
-def test_signature_of_another_nonce(http: httpx.Client, redis: Redis, good) -> None:  # type: ignore[no-untyped-def]
+def test_signature_of_another_nonce(http: httpx.Client, redis: Redis, good) -> None:
     params = {**good.params, "nonce": good.params["nonce"] + "1"}
     assert http.post("/wecom/callback", params=params, content=good.body).status_code == 403
     nothing_queued(redis)
@@ -87,7 +87,7 @@ def test_wrong_aes_key(http: httpx.Client, redis: Redis) -> None:
     ],
     ids=["empty", "truncated", "no-encrypt", "utf16-garbage", "external-entity", "entity-expansion", "deep-nesting"],
 )
-def test_malformed_or_hostile_envelopes(http: httpx.Client, redis: Redis, good, body: bytes) -> None:  # type: ignore[no-untyped-def]
+def test_malformed_or_hostile_envelopes(http: httpx.Client, redis: Redis, good, body: bytes) -> None:
     r = http.post("/wecom/callback", params=good.params, content=body)
     assert 400 <= r.status_code < 500, r.text
     assert r.json()["reason"]
@@ -108,15 +108,15 @@ def test_hostile_inner_xml_is_refused_after_decryption(
     nothing_queued(redis)
 
 
-def test_oversized_body(http: httpx.Client, redis: Redis, good) -> None:  # type: ignore[no-untyped-def]
+def test_oversized_body(http: httpx.Client, redis: Redis, good) -> None:
     big = b"<xml><Encrypt>" + b"A" * (65 * 1024) + b"</Encrypt></xml>"
     r = http.post("/wecom/callback", params=good.params, content=big)
     assert r.status_code == 413
     nothing_queued(redis)
 
 
-def test_oversized_body_without_content_length(http: httpx.Client, redis: Redis, good) -> None:  # type: ignore[no-untyped-def]
-    def chunks():  # type: ignore[no-untyped-def]
+def test_oversized_body_without_content_length(http: httpx.Client, redis: Redis, good) -> None:
+    def chunks():
         for _ in range(100):
             yield b"A" * 1024
 
@@ -126,7 +126,7 @@ def test_oversized_body_without_content_length(http: httpx.Client, redis: Redis,
 
 
 @pytest.mark.parametrize("missing", ["msg_signature", "timestamp", "nonce"])
-def test_missing_query_parameters(http: httpx.Client, redis: Redis, good, missing: str) -> None:  # type: ignore[no-untyped-def]
+def test_missing_query_parameters(http: httpx.Client, redis: Redis, good, missing: str) -> None:
     params = {k: v for k, v in good.params.items() if k != missing}
     assert http.post("/wecom/callback", params=params, content=good.body).status_code == 400
     nothing_queued(redis)
@@ -154,7 +154,7 @@ def wait_for_redis(client: Redis) -> None:
 
 
 @pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs redis-server to stop and start")
-def test_redis_stopped_means_503_and_recovery_after(make_settings, roster, factory: CallbackFactory, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_redis_stopped_means_503_and_recovery_after(make_settings, roster, factory: CallbackFactory, tmp_path) -> None:
     port = free_port()
     cmd = [
         "redis-server",

@@ -52,12 +52,18 @@ def test_image() -> None:
 
 def test_voice() -> None:
     msg = parse(F.voice("u", media_id="V1").encode())
-    assert msg is not None and msg.kind == Kind.VOICE and msg.media.format == "amr" and msg.text is None
+    assert (
+        msg is not None
+        and msg.kind == Kind.VOICE
+        and msg.media is not None
+        and msg.media.format == "amr"
+        and msg.text is None
+    )
 
 
 def test_location() -> None:
     msg = parse(F.location("u", 23.134521, 113.358803, "李家村村委会").encode())
-    assert msg is not None and msg.kind == Kind.LOCATION
+    assert msg is not None and msg.kind == Kind.LOCATION and msg.location is not None
     assert msg.location.latitude == pytest.approx(23.134521)
     assert msg.location.longitude == pytest.approx(113.358803)
     assert msg.location.label == "李家村村委会"
@@ -75,7 +81,7 @@ def test_location() -> None:
         ),
     ],
 )
-def test_other_message_types(msg_type: str, extra: str, check) -> None:  # type: ignore[no-untyped-def]
+def test_other_message_types(msg_type: str, extra: str, check) -> None:
     xml = (
         f"<xml><ToUserName>c</ToUserName><FromUserName>u</FromUserName><CreateTime>1</CreateTime>"
         f"<MsgType>{msg_type}</MsgType>{extra}<MsgId>42</MsgId><AgentID>1</AgentID></xml>"
@@ -99,7 +105,7 @@ def test_location_event() -> None:
         "<AgentID>1</AgentID><AppType><![CDATA[wxwork]]></AppType></xml>"
     )
     msg = parse(xml.encode())
-    assert msg is not None and msg.event.name == "location"
+    assert msg is not None and msg.event is not None and msg.event.name == "location" and msg.location is not None
     assert msg.location.latitude == pytest.approx(23.104) and msg.location.precision == pytest.approx(65.0)
 
 
@@ -117,6 +123,7 @@ def test_card_event_selections_in_both_spellings(spelling: str) -> None:
     msg = parse(xml.encode())
     assert msg is not None and msg.kind == Kind.CARD_ACTION
     action = msg.card_action
+    assert action is not None
     assert action.task_id == "task-1" and action.key == "submit" and action.response_code == "RC1"
     assert action.card_type == "multiple_interaction"
     assert action.selections == {"q1": ["a", "b"], "q2": ["c"]}
@@ -132,13 +139,17 @@ def test_card_event_from_the_docs() -> None:
     <OptionIds><OptionId><![CDATA[OptionId1]]></OptionId><OptionId><![CDATA[OptionId2]]></OptionId></OptionIds>
     </SelectedItem></SelectedItems></xml>"""
     msg = parse(xml.encode())
-    assert msg is not None and msg.card_action.selections == {"QuestionKey1": ["OptionId1", "OptionId2"]}
+    assert (
+        msg is not None
+        and msg.card_action is not None
+        and msg.card_action.selections == {"QuestionKey1": ["OptionId1", "OptionId2"]}
+    )
 
 
 def test_card_menu_event() -> None:
     xml = F.card_tap("u", "t", "menu-1").replace("template_card_event", "template_card_menu_event")
     msg = parse(xml.encode())
-    assert msg is not None and msg.card_action.menu is True
+    assert msg is not None and msg.card_action is not None and msg.card_action.menu is True
 
 
 def test_event_dedup_key_distinguishes_clicks_but_not_redeliveries() -> None:
@@ -146,6 +157,7 @@ def test_event_dedup_key_distinguishes_clicks_but_not_redeliveries() -> None:
     again = parse(F.card_tap("u", "t", "ok", "RC1", create_time=100).encode())
     other_key = parse(F.card_tap("u", "t", "cancel", "RC2", create_time=100).encode())
     later = parse(F.card_tap("u", "t", "ok", "RC3", create_time=101).encode())
+    assert a is not None and again is not None and other_key is not None and later is not None
     assert a.dedup_key == again.dedup_key
     assert len({a.dedup_key, other_key.dedup_key, later.dedup_key}) == 3
 

@@ -22,7 +22,7 @@ from bot.sim.fake_wecom import FakeWeCom
 from bot.store.db import get_engine, session_scope
 
 
-def rows(server, model: Any, *where: Any) -> list[Any]:  # type: ignore[no-untyped-def]
+def rows(server, model: Any, *where: Any) -> list[Any]:
     """The records of `model` in the live server's database (matching `where`), oldest first."""
     with session_scope(get_engine(server.settings.database_url)) as s:
         return list(s.scalars(select(model).where(*where).order_by(model.id)))
@@ -171,7 +171,7 @@ class Chat:
     def expect_card(self, title_contains: str, got: list[dict[str, Any]] | None = None) -> dict[str, Any]:
         got = self.new() if got is None else got
         for entry in got:
-            card = entry.get("template_card")
+            card = entry.get("template_card", {})
             if entry.get("msgtype") == "template_card" and title_contains in card["main_title"]["title"]:
                 return entry
         raise AssertionError(f"{self.user} got no card titled like {title_contains!r}; got {got}")

@@ -192,8 +192,8 @@ def start_worker(log: Path | None = None) -> subprocess.Popen[bytes]:
             stderr=subprocess.STDOUT,
         )
     finally:
-        if target:
-            out.close()  # type: ignore[union-attr]
+        if not isinstance(out, int):  # a file we opened, not subprocess.DEVNULL
+            out.close()
 
 
 def stop_worker(worker: subprocess.Popen[bytes] | None) -> None:
@@ -233,7 +233,7 @@ def wait_until(check: Callable[[], bool], timeout: float, what: str, db_url: str
 
 def statuses(db_url: str) -> dict[str, int]:
     with session_scope(get_engine(db_url)) as s:
-        return dict(s.execute(select(Outbox.status, func.count()).group_by(Outbox.status)).all())  # type: ignore[arg-type]
+        return dict(s.execute(select(Outbox.status, func.count()).group_by(Outbox.status)).all())
 
 
 def unfinished(db_url: str) -> int:

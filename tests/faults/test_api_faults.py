@@ -62,7 +62,7 @@ def run_through(rig: Rig, arm: Callable[[FakeWeCom], None], speakers: int = SPEA
 
 
 @pytest.mark.parametrize("fault", list(FAULTS))
-def test_wecom_api_fault(fault: str, make_settings, db_url, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_wecom_api_fault(fault: str, make_settings, db_url, tmp_path) -> None:
     started = time.monotonic()
     with (
         private_redis(tmp_path) as redis,
@@ -76,7 +76,7 @@ def test_wecom_api_fault(fault: str, make_settings, db_url, tmp_path) -> None:  
         report(f"{fault}: answers", reply_tally(rig.fake, members[:SPEAKERS]), started)
 
 
-def test_slow_network_just_inside_the_timeout(make_settings, db_url, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_slow_network_just_inside_the_timeout(make_settings, db_url, tmp_path) -> None:
     started = time.monotonic()
     latency = TIMEOUT * 0.8
     with (

@@ -36,7 +36,7 @@ def notices_sent(fake: FakeWeCom) -> int:
     return sum(1 for e in fake.sent() if e.get("status") == "delivered" and len(e.get("touser") or []) > 1)
 
 
-def test_a_2000_person_notice_arrives_exactly_once_through_faults(make_settings, db_url, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_a_2000_person_notice_arrives_exactly_once_through_faults(make_settings, db_url, tmp_path) -> None:
     started = time.monotonic()
     worker = None
     with (

@@ -49,15 +49,15 @@ PEOPLE = 1000
 SPEAKERS = 30
 
 
-def retries_waiting(settings) -> int:  # type: ignore[no-untyped-def]
+def retries_waiting(settings) -> int:
     return sum(q.scheduled_job_registry.count for q in queues(settings))
 
 
-def failed_jobs(settings) -> int:  # type: ignore[no-untyped-def]
+def failed_jobs(settings) -> int:
     return sum(FailedJobRegistry(queue=q).count for q in queues(settings))
 
 
-def release_retries(settings) -> None:  # type: ignore[no-untyped-def]
+def release_retries(settings) -> None:
     """The retry intervals (5 s, 30 s …) pass: scheduled jobs go back on their queues now."""
     for q in queues(settings):
         for job_id in q.scheduled_job_registry.get_job_ids():
@@ -79,7 +79,7 @@ def wecom_keeps_its_directory(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(FakeWeCom, "known_users", known_users)
 
 
-def test_postgres_restart_under_messages_and_a_fanout(make_settings, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_postgres_restart_under_messages_and_a_fanout(make_settings, tmp_path, monkeypatch) -> None:
     started = time.monotonic()
     wecom_keeps_its_directory(monkeypatch)
     pg = PrivatePostgres()

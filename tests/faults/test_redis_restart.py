@@ -29,7 +29,7 @@ from faults.helpers import (
 pytestmark = needs("redis-server")
 
 
-def test_redis_restart_mid_fanout_every_member_gets_the_notice_once(make_settings, db_url, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_redis_restart_mid_fanout_every_member_gets_the_notice_once(make_settings, db_url, tmp_path) -> None:
     people = 1000
     started = time.monotonic()
     worker = None
@@ -62,7 +62,7 @@ def test_redis_restart_mid_fanout_every_member_gets_the_notice_once(make_setting
 
 def test_callbacks_acknowledged_before_a_redis_restart_are_handled_once_after_it(
     make_settings, db_url, tmp_path
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     people = 60
     started = time.monotonic()
     members = grid_members(people)

@@ -26,11 +26,11 @@ PEOPLE = 1000
 pytestmark = needs("redis-server")
 
 
-def batches_sent(rig_fake) -> int:  # type: ignore[no-untyped-def]
+def batches_sent(rig_fake) -> int:
     return sum(1 for e in rig_fake.sent() if e.get("status") == "delivered" and len(e.get("touser") or []) > 1)
 
 
-def test_worker_killed_mid_fanout_every_member_gets_the_notice_once(make_settings, db_url, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_worker_killed_mid_fanout_every_member_gets_the_notice_once(make_settings, db_url, tmp_path) -> None:
     started = time.monotonic()
     worker = None
     with private_redis(tmp_path) as redis, county(make_settings, db_url, tmp_path, PEOPLE, REDIS_URL=redis.url) as rig:

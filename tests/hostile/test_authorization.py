@@ -26,18 +26,18 @@ def card_title(entry: dict[str, Any]) -> str:
     return str((entry.get("template_card") or {}).get("main_title", {}).get("title", ""))
 
 
-def notices_to(fake, users: set[str]) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
+def notices_to(fake, users: set[str]) -> list[dict[str, Any]]:
     """Every 通知 card sent to any of `users`."""
     return [e for e in fake.sent() if card_title(e) == "通知" and set(e.get("touser") or []) & users]
 
 
-def test_a_grid_member_cannot_broadcast(chat, server, fake) -> None:  # type: ignore[no-untyped-def]
+def test_a_grid_member_cannot_broadcast(chat, server, fake) -> None:
     chat.as_("wangxh").says("通知全体网格员：本周六上午9点防汛演练")
     chat.expect_text("发通知需要督导或书记权限")
     assert rows(server, Broadcast) == [] and notices_to(fake, {"zhangwei", "liufang", "yangfan", "hujun"}) == []
 
 
-def test_a_secretary_cannot_reach_another_village_or_the_township(chat, server, fake, daytime) -> None:  # type: ignore[no-untyped-def]
+def test_a_secretary_cannot_reach_another_village_or_the_township(chat, server, fake, daytime) -> None:
     outside = {"wangdefu", "yangfan", "huanglei", "hujun", "hejing", "liuchangqing", "wangxiumei", "sunlihua"}
     # another village's party members: the meeting call she is offered is her own branch's
     chat.as_("liming").says("通知王家湾村全体党员：明天开会")
@@ -66,7 +66,7 @@ def test_a_secretary_cannot_reach_another_village_or_the_township(chat, server, 
     assert reached and reached <= LIJIA, reached - LIJIA
 
 
-def test_my_trips_answers_only_with_my_own(chat) -> None:  # type: ignore[no-untyped-def]
+def test_my_trips_answers_only_with_my_own(chat) -> None:
     chat.as_("zhoujianguo").says("今天去李家村走访了5户，协调用水纠纷")
     chat.taps(chat.expect_card("请确认走访记录"), "提交")
     chat.new()
@@ -75,7 +75,7 @@ def test_my_trips_answers_only_with_my_own(chat) -> None:  # type: ignore[no-unt
     assert "下村走访1次" not in answer  # the example it gives is no record of zhoujianguo's
 
 
-def test_withdraw_takes_back_only_ones_own_report(chat, server) -> None:  # type: ignore[no-untyped-def]
+def test_withdraw_takes_back_only_ones_own_report(chat, server) -> None:
     chat.as_("wangxh").says("今日巡查无异常")
     chat.taps(chat.expect_card("请确认"), "提交")
     chat.expect(text="已提交")
@@ -88,7 +88,7 @@ def test_withdraw_takes_back_only_ones_own_report(chat, server) -> None:  # type
     assert not rows(server, AuditLog, AuditLog.action.like("%withdraw%"))
 
 
-def test_a_grid_member_cannot_approve_a_forwarded_subsidy_card(chat, server) -> None:  # type: ignore[no-untyped-def]
+def test_a_grid_member_cannot_approve_a_forwarded_subsidy_card(chat, server) -> None:
     chat.as_("zhoujianguo").says("今天去李家村走访了5户，协调用水纠纷")
     chat.taps(chat.expect_card("请确认走访记录"), "提交")
     approval = chat.as_("sunlihua").expect_card("交通补助待审批")
@@ -100,7 +100,7 @@ def test_a_grid_member_cannot_approve_a_forwarded_subsidy_card(chat, server) -> 
     assert refused.actor == "王小红"
 
 
-def test_a_broadcast_card_tapped_by_someone_it_was_not_sent_to(chat, server, daytime) -> None:  # type: ignore[no-untyped-def]
+def test_a_broadcast_card_tapped_by_someone_it_was_not_sent_to(chat, server, daytime) -> None:
     chat.as_("sunlihua").says("通知全体网格员：本周六上午9点防汛演练")
     chat.taps(chat.expect_card("发送通知给全体网格员"), "发送")
     chat.new()

@@ -506,9 +506,10 @@ def roster_rows(draw: st.DrawFn) -> list[list[Any]]:
 
 def _counts(db_url: str) -> tuple[int, int, int, int]:
     with session_scope(get_engine(db_url)) as s:
-        return tuple(  # type: ignore[return-value]
+        people, orgs, roles, audits = (
             s.scalar(select(func.count()).select_from(m)) or 0 for m in (Person, Org, PersonRole, AuditLog)
         )
+        return people, orgs, roles, audits
 
 
 def _import_or_row_errors(db_url: str, path: Path) -> None:
@@ -553,6 +554,7 @@ def test_xlsx_roster_imports_or_lists_row_errors(
 ) -> None:
     wb = Workbook()
     ws = wb.active
+    assert ws is not None
     for row in rows:
         ws.append([_xlsx_safe(c) for c in row])
     ws.append(["李四", "lisi", None, *numbers][:6])
