@@ -222,7 +222,11 @@ class LiveServer:
 
 
 @pytest.fixture
-def server(make_settings, redis: Redis, roster: None) -> Iterator[LiveServer]:
+def server(request: pytest.FixtureRequest, make_settings, redis: Redis, roster: None) -> Iterator[LiveServer]:
+    """The app over HTTP; in a module marked `in_process`, the in-process bot (it has `.settings` too)."""
+    if request.node.get_closest_marker("in_process"):
+        yield request.getfixturevalue("inproc")
+        return
     port = free_port()
     settings = make_settings(**simulated(port))
     with LiveServer(settings, port) as live:
@@ -310,9 +314,14 @@ def dingtalk_phone(live: LiveServer, http: httpx.Client):
 
 
 @pytest.fixture
-def chat(http: httpx.Client, factory: CallbackFactory, fake: FakeWeCom, work, server, platform: str):
+def chat(request: pytest.FixtureRequest, factory: CallbackFactory, platform: str):
+    """A transcript's chat: over HTTP through the simulator, or — in a module marked `in_process` — over the bot
+    in this process (tests/inproc.py), read the same way."""
     from transcript import Chat
 
+    if request.node.get_closest_marker("in_process"):
+        return request.getfixturevalue("inproc_chat")
+    http, fake, work, server = (request.getfixturevalue(name) for name in ("http", "fake", "work", "server"))
     ding = dingtalk_phone(server, http) if platform == "dingtalk" else None
     return Chat(http, factory, fake, work, ding)
 

@@ -6,47 +6,13 @@ webhook) and a draft that outlives the worker process."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
 
 from bot.formstore import PREFIX
-from bot.store.db import get_engine, session_scope
-from bot.store.tables import InboundLog, PatrolReport
 
-pytestmark = pytest.mark.dated
+# `chat` and `server` are the bot in this process (tests/inproc.py), read as the HTTP ones are
+from odd_input import ODD, failures, reports
 
-ODD = {
-    "empty": "",
-    "spaces": "   \n\t ",
-    "emoji only": "😀😀🙏🙏🌾",
-    "one emoji": "👌",
-    "5000 characters": ("村里情况很多需要说明，" * 500)[:5000],
-    "5000 characters of report words": "巡查" * 2500,
-    "mixed languages": "Today 巡查 group 3, everything OK，没有 problem ✅",
-    "markup": "<xml><![CDATA[]]>]]>&amp;&lt;script&gt;</xml>",
-    "control characters": "巡查\u200b\u202e3组\ufeff",
-}
-
-
-# The transcripts here run over the bot in this process (tests/inproc.py): `chat` is the in-process chat and
-# `server` the in-process bot (it has `.settings`, as LiveServer does), so they read as the HTTP ones do.
-@pytest.fixture
-def chat(inproc_chat):
-    return inproc_chat
-
-
-@pytest.fixture
-def server(inproc):
-    return inproc
-
-
-def failures(server) -> list[str]:
-    with session_scope(get_engine(server.settings.database_url)) as s:
-        return [f"{r.text!r}: {r.error}" for r in s.scalars(select(InboundLog).where(InboundLog.status != "processed"))]
-
-
-def reports(server) -> int:
-    with session_scope(get_engine(server.settings.database_url)) as s:
-        return len(s.scalars(select(PatrolReport)).all())
+pytestmark = [pytest.mark.in_process, pytest.mark.dated]
 
 
 @pytest.mark.parametrize("text", list(ODD.values()), ids=list(ODD))

@@ -19,22 +19,11 @@ from knowledge.calendar import add_months
 from transcript import fields_of, rows
 
 # every transcript here runs twice: people on WeCom, and the same people on DingTalk
-pytestmark = [pytest.mark.dated, pytest.mark.parametrize("platform", ["wecom", "dingtalk"])]
+# `chat` and `server` are the bot in this process (tests/inproc.py), read as the HTTP ones are
+pytestmark = [pytest.mark.in_process, pytest.mark.dated, pytest.mark.parametrize("platform", ["wecom", "dingtalk"])]
 
 TZ = ZoneInfo("Asia/Shanghai")
 MEMBERS = ["lixiuying", "liufang", "wangxh", "lijianhua", "liguilan", "zhangqiang", "chengang", "guoliang"]
-
-
-# The transcripts here run over the bot in this process (tests/inproc.py): `chat` is the in-process chat and
-# `server` the in-process bot (it has `.settings`, as LiveServer does), so they read as the HTTP ones do.
-@pytest.fixture
-def chat(inproc_chat):
-    return inproc_chat
-
-
-@pytest.fixture
-def server(inproc):
-    return inproc
 
 
 def test_a_meeting_that_fails_quorum_is_said_plainly(chat, server) -> None:

@@ -18,19 +18,8 @@ from transcript import fields_of, rows
 
 RECEIPT = re.compile(r"XC-\d{8}-\d{3}")
 # every transcript here runs twice: people on WeCom, and the same people on DingTalk
-pytestmark = [pytest.mark.dated, pytest.mark.parametrize("platform", ["wecom", "dingtalk"])]
-
-
-# The transcripts here run over the bot in this process (tests/inproc.py): `chat` is the in-process chat and
-# `server` the in-process bot (it has `.settings`, as LiveServer does), so they read as the HTTP ones do.
-@pytest.fixture
-def chat(inproc_chat):
-    return inproc_chat
-
-
-@pytest.fixture
-def server(inproc):
-    return inproc
+# `chat` and `server` are the bot in this process (tests/inproc.py), read as the HTTP ones are
+pytestmark = [pytest.mark.in_process, pytest.mark.dated, pytest.mark.parametrize("platform", ["wecom", "dingtalk"])]
 
 
 # -- the everyday case ------------------------------------------------------------------------------

@@ -8,19 +8,8 @@ from __future__ import annotations
 import pytest
 
 # every transcript here runs twice: people on WeCom, and the same people on DingTalk
-pytestmark = [pytest.mark.dated, pytest.mark.parametrize("platform", ["wecom", "dingtalk"])]
-
-
-# The transcripts here run over the bot in this process (tests/inproc.py): `chat` is the in-process chat and
-# `server` the in-process bot (it has `.settings`, as LiveServer does), so they read as the HTTP ones do.
-@pytest.fixture
-def chat(inproc_chat):
-    return inproc_chat
-
-
-@pytest.fixture
-def server(inproc):
-    return inproc
+# `chat` and `server` are the bot in this process (tests/inproc.py), read as the HTTP ones are
+pytestmark = [pytest.mark.in_process, pytest.mark.dated, pytest.mark.parametrize("platform", ["wecom", "dingtalk"])]
 
 
 def test_none_of_the_readings(chat) -> None:
