@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from handlers.nlu.chinese_time import TZ, extract, parse
+from handlers.nlu.chinese_time import DAY_WORDS, TZ, extract, parse
 
 
 def at(day: str, hour: int = 10) -> datetime:
@@ -380,3 +380,110 @@ def test_never_raises_and_spans_are_ordered(text: str) -> None:
 def test_never_raises_on_time_words_in_any_order(words: list[str]) -> None:
     for span in extract("".join(words), at("2024-02-29")):
         assert span.start <= span.end
+
+
+# -- what others write: the kinds the parser once misread --------------------------------------------------
+
+OTHERS = [
+    # (now, expression, day, "HH:MM" or None) — 2025-09-10 is a Wednesday
+    ("2025-09-10T09:00", "半夜十二点", "2025-09-11", "00:00"),  # midnight ends the day, it is not noon
+    ("2025-09-10T09:00", "晚上十二点", "2025-09-11", "00:00"),
+    ("2025-09-10T09:00", "中午十二点", "2025-09-10", "12:00"),
+    ("2025-09-10T09:00", "晌午十二点", "2025-09-10", "12:00"),
+    ("2025-09-10T09:00", "三点一刻", "2025-09-10", "15:15"),  # a quarter, not one minute
+    ("2025-09-10T09:00", "十点过一刻", "2025-09-10", "10:15"),
+    ("2025-09-10T09:00", "差一刻四点", "2025-09-10", "15:45"),
+    ("2025-09-10T09:00", "九点差十分", "2025-09-10", "08:50"),
+    ("2025-09-10T09:00", "下周周五", "2025-09-19", None),  # next week's Friday, not this week's
+    ("2025-09-10T09:00", "下周 周一", "2025-09-15", None),
+    ("2025-09-10T09:00", "上周周六", "2025-09-06", None),
+    ("2025-12-31T10:00", "下周周一", "2026-01-05", None),
+    ("2025-09-10T09:00", "19年8月1日", "2019-08-01", None),  # a two-digit year
+    ("2025-09-10T09:00", "二〇二四年三月五日", "2024-03-05", None),  # a year in Chinese numerals
+    ("2025-09-10T09:00", "二零二一年七月一日", "2021-07-01", None),
+    ("2025-12-20T10:00", "元月十号", "2026-01-10", None),
+    ("2025-09-10T09:00", "7·15", "2025-07-15", None),
+    ("2025-09-10T09:00", "10-08", "2025-10-08", None),
+    ("2025-09-10T09:00", "9.1", "2025-09-01", None),
+    ("2025-09-10T09:00", "10-08 09:30", "2025-10-08", "09:30"),  # the date is kept with the clock
+    ("2025-09-10T09:00", "9-20 14:30", "2025-09-20", "14:30"),
+    ("2025-09-10T09:00", "大大后天", "2025-09-14", None),
+    ("2025-09-10T09:00", "大大前天", "2025-09-06", None),
+    ("2025-09-10T09:00", "去年腊月二十三", "2025-01-22", None),  # lunar, in the year named
+    ("2024-05-15T10:00", "明年正月初六", "2025-02-03", None),
+    ("2025-09-10T09:00", "八月十五", "2025-10-06", None),  # in words, no 日/号: 中秋
+    ("2025-09-10T09:00", "8月15日", "2025-08-15", None),  # written as a solar date
+    ("2025-01-10T10:00", "大年初八", "2025-02-05", None),  # the lunar new year's eighth day, not 年初
+    ("2025-09-10T09:00", "大年三十", "2026-02-16", None),
+    ("2025-09-10T09:00", "当晚九时", "2025-09-10", "21:00"),
+    ("2025-09-10T09:00", "当晚10时", "2025-09-10", "22:00"),
+    ("2025-09-10T09:00", "夜来", "2025-09-09", None),  # northern 'yesterday'
+    ("2025-09-10T09:00", "明个下午", "2025-09-11", None),
+]
+
+
+@pytest.mark.parametrize(("now", "text", "day", "clock"), OTHERS)
+def test_what_others_write(now: str, text: str, day: str, clock: str | None) -> None:
+    span = parse(text, datetime.fromisoformat(now).replace(tzinfo=TZ))
+    assert span is not None, text
+    assert span.start.date().isoformat() == day
+    if clock is not None:
+        assert span.grain == "minute"
+        assert span.start.strftime("%H:%M") == clock
+
+
+MONTH_THIRDS = [
+    ("2024-02-10", "下旬", "2024-02-21", "2024-02-29"),
+    ("2025-09-10", "10月上旬", "2025-10-01", "2025-10-10"),
+    ("2025-09-10", "下月中旬", "2025-10-11", "2025-10-20"),
+]
+
+
+@pytest.mark.parametrize(("today", "text", "first", "last"), MONTH_THIRDS)
+def test_thirds_of_a_month_are_ranges(today: str, text: str, first: str, last: str) -> None:
+    span = parse(text, at(today))
+    assert span is not None
+    assert (span.start.date().isoformat(), span.end.date().isoformat()) == (first, last)
+
+
+READ_IN_PART = [
+    "大大大后天",  # one 大 too many
+    "廿三号",  # 廿 is not read as a day number, so 三号 alone would be the wrong day
+    "三点十分差",
+    "2月30日",
+    "13月5日",
+    "25点开会",
+]
+
+
+@pytest.mark.parametrize("text", READ_IN_PART)
+def test_read_only_in_part_is_not_returned(text: str) -> None:
+    assert parse(text, at("2025-09-10")) is None
+
+
+def test_a_numeral_name_before_a_day_word_is_not_a_leftover() -> None:
+    span = parse("赵四明天请假", at("2024-03-04"))
+    assert span is not None and span.date == date(2024, 3, 5)
+
+
+# Compositions with a known value: each is read exactly, and the same with a time word left unread beside it
+# (a prefix or suffix the grammar cannot place) is not read at all.
+_DAYS = {"今天": 0, "明天": 1, "后天": 2, "大后天": 3, "大大后天": 4, "昨天": -1, "前天": -2}
+_CLOCKS = {"": None, "上午九点": (9, 0), "下午三点半": (15, 30), "晚上八点一刻": (20, 15), "差五分十点": (9, 55)}
+_LEFTOVERS = ["大{}", "{}差", "2{}", "{}5号", "廿{}", "{}3点"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(sorted(_DAYS)), st.sampled_from(sorted(_CLOCKS)), st.sampled_from(_LEFTOVERS))
+def test_compositions_are_read_whole_or_not_at_all(day: str, clock: str, leftover: str) -> None:
+    now = at("2025-09-10", 7)
+    span = parse(day + clock, now)
+    assert span is not None
+    assert span.start.date() == date(2025, 9, 10) + timedelta(days=_DAYS[day])
+    hm = _CLOCKS[clock]
+    if hm is not None:
+        assert (span.start.hour, span.start.minute) == hm
+    assume(not (leftover == "大{}" and "大" + day in DAY_WORDS))  # 大+前天 is a word of its own
+    assume(not (leftover == "{}3点" and not clock))  # 今天3点 is whole
+    spoiled = extract(leftover.format(day + clock), now)
+    assert all(span.text not in s.text for s in spoiled), spoiled

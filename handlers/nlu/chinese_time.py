@@ -77,6 +77,8 @@ def choose_year(month: int, day: int, today: date, prefer: Prefer) -> int | None
 # -- holidays and the lunar calendar ---------------------------------------------------------------------
 
 LUNAR_MONTHS = {"正": 1, "腊": 12, "冬": 11}
+# month-day pairs that, written in words with no 日/号, name the lunar festival (八月十五 is 中秋)
+LUNAR_FESTIVAL_DAYS = {(1, 15), (5, 5), (7, 7), (7, 15), (8, 15), (9, 9), (12, 8), (12, 23), (12, 24)}
 SOLAR_HOLIDAYS = {
     "元旦": (1, 1),
     "五一": (5, 1),
@@ -137,7 +139,7 @@ def holiday_date(name: str, year: int) -> date | None:
         return date(year, m, d)
     if name in ("清明", "清明节"):
         return qingming(year)
-    if name == "除夕":
+    if name in ("除夕", "大年三十", "大年夜", "年三十"):
         new_year = lunar_to_solar(year, 1, 1)
         return new_year - timedelta(days=1) if new_year else None
     if name in LUNAR_HOLIDAYS:
@@ -203,12 +205,16 @@ PARTS = {  # part of day → (first hour, last hour inclusive)
     "夜": (20, 23),
     "白天": (8, 17),
 }
+MIDNIGHT_PARTS = {"半夜", "午夜", "深夜", "晚上", "晚间", "晚", "夜里", "夜间", "夜"}
 AFTERNOON = {"下午", "午后", "傍晚", "晚上", "晚间", "晚", "夜里", "夜间", "夜", "深夜"}
 DAY_WORDS = {
     "今天": 0,
     "今日": 0,
     "今儿": 0,
     "今儿个": 0,
+    "今个儿": 0,
+    "今个": 0,
+    "今朝": 0,
     "当天": 0,
     "当日": 0,
     "本日": 0,
@@ -216,20 +222,34 @@ DAY_WORDS = {
     "明日": 1,
     "明儿": 1,
     "明儿个": 1,
+    "明个儿": 1,
+    "明个": 1,
+    "明朝": 1,
     "次日": 1,
     "第二天": 1,
     "隔天": 1,
     "翌日": 1,
     "后天": 2,
     "后儿": 2,
+    "后儿个": 2,
+    "后日": 2,
     "大后天": 3,
+    "大大后天": 4,
     "昨天": -1,
     "昨日": -1,
     "昨儿": -1,
     "昨儿个": -1,
+    "昨个儿": -1,
+    "昨个": -1,
+    "夜来": -1,
+    "夜儿个": -1,
+    "夜儿": -1,
     "前天": -2,
     "前儿": -2,
+    "前儿个": -2,
+    "前日": -2,
     "大前天": -3,
+    "大大前天": -4,
 }
 COMBO = {
     "今早": (0, "早上"),
@@ -244,6 +264,8 @@ COMBO = {
     "昨夜": (-1, "夜里"),
     "昨早": (-1, "早上"),
     "前晚": (-2, "晚上"),
+    "当晚": (0, "晚上"),
+    "当夜": (0, "夜里"),
 }
 WEEK_SHIFT = {"上上": -2, "上": -1, "这": 0, "本": 0, "今": 0, "下下": 2, "下": 1, "": None}
 MONTH_SHIFT = {"上上": -2, "上": -1, "这": 0, "本": 0, "当": 0, "今": 0, "下下": 2, "下": 1}
@@ -267,15 +289,19 @@ ATOMS: list[tuple[str, str]] = [
         "lunar",
         rf"(?:农历|阴历)?(?P<lunar_m>[正腊冬]|{_N})月(?P<lunar_d>初[一二三四五六七八九十]|廿[一二三四五六七八九]?|三十)"
         rf"|(?:农历|阴历)(?P<lunar_m2>[正腊冬]|{_N})月(?P<lunar_d2>{_N})|(?P<lunar_m3>[正腊冬])月(?P<lunar_d4>{_N})"
-        rf"|(?P<lunar_d3>初[一二三四五六七八九十])",
+        rf"|大?年(?P<lunar_d5>初[一二三四五六七八九十])|(?P<lunar_d3>初[一二三四五六七八九十])",
     ),
-    ("md", rf"(?P<md_m>{_N})\s*月\s*(?P<md_d>{_N})\s*[日号]?{NOT_DAY_NO}"),
+    ("md", rf"(?P<md_m>{_N})\s*月\s*(?P<md_d>{_N})\s*(?P<md_sfx>[日号])?{NOT_DAY_NO}"),
     (
         "mdnum",
-        r"(?<![\d./])(?<!\d:)(?P<mdn_m>1[0-2]|0?[1-9])[./](?P<mdn_d>3[01]|[12]\d|0?[1-9])(?![\d.%/:])"
-        r"(?!\s*(?:元|块|万|千|百|公里|km|米|斤|吨|亩|倍|分|%|个|人|户|岁|小时))",
+        r"(?<![\d./-])(?<!\d:)(?P<mdn_m>1[0-2]|0?[1-9])[./-](?P<mdn_d>3[01]|[12]\d|0?[1-9])(?![\d.%/:-])"
+        r"(?!\s*(?:元|块|万|千|百|公里|km|米|斤|吨|亩|倍|分|%|个|人|户|岁|小时|组|号|楼|栋|层|次|名|项|条|处))",
     ),
-    ("year", r"(?P<year_y>\d{4})\s*年|(?P<year_rel>今年|去年|明年|前年|后年)"),
+    (
+        "year",
+        rf"(?P<year_y>\d{{4}})\s*年|(?<!\d)(?P<year_yy>\d{{2}})\s*年(?=\s*(?:{_N})\s*月)"
+        r"|(?P<year_rel>今年|去年|明年|前年|后年)",
+    ),
     ("yearpart", r"(?P<yp>年初|年中|年底|年末|年终|上半年|下半年)"),
     (
         "quarter",
@@ -290,14 +316,11 @@ ATOMS: list[tuple[str, str]] = [
     ("weekday", r"(?P<wd_shift>上上|上|这|本|今|下下|下)?个?(?:周|星期|礼拜)(?P<wd_d>[一二三四五六日天七1-7])"),
     ("weekend", r"(?P<we_shift>上上|上|这|本|下下|下)?个?(?:周末|礼拜天和礼拜六)"),
     ("week", r"(?P<wk_shift>上上|上|这|本|今|下下|下)个?(?:周|星期|礼拜)(?![一二三四五六日天七1-7末])"),
-    ("combo", r"(?P<cb>明天一早|今早|今晨|今晚|今夜|明早|明晨|明晚|昨晚|昨夜|昨早|前晚)"),
-    (
-        "dayword",
-        r"(?P<dw>大后天|大前天|今儿个|明儿个|昨儿个|今天|今日|今儿|当天|当日|本日|明天|明日|明儿|次日|第二天|隔天|翌日|后天|后儿|昨天|昨日|昨儿|前天|前儿)",
-    ),
+    ("combo", "(?P<cb>" + "|".join(sorted(COMBO, key=len, reverse=True)) + ")"),
+    ("dayword", "(?P<dw>" + "|".join(sorted(DAY_WORDS, key=len, reverse=True)) + ")"),
     (
         "holiday",
-        r"(?P<hol>元旦|春节|过年|除夕|元宵节?|清明节?|五一|劳动节|端午节?|七一|建党节|八一|建军节|中秋节?|国庆节?|重阳节?|十一(?=假|长假|前|后|之前|以后|期间))",
+        r"(?P<hol>元旦|春节|过年|除夕|大年三十|大年夜|年三十|元宵节?|清明节?|五一|劳动节|端午节?|七一|建党节|八一|建军节|中秋节?|国庆节?|重阳节?|十一(?=假|长假|前|后|之前|以后|期间))",
     ),
     (
         "offset",
@@ -309,7 +332,11 @@ ATOMS: list[tuple[str, str]] = [
         "part",
         r"(?P<pt>凌晨|半夜|深夜|午夜|清晨|一早|大早|早上|早晨|上午|中午|晌午|午后|下午|傍晚|晚上|晚间|夜里|夜间|白天)",
     ),
-    ("clock", rf"(?P<ck_h>{_N})\s*[点时:：]\s*(?P<ck_m>半|一刻|三刻|整|多|钟|{_N}(?:\s*分)?)?"),
+    (
+        "clockless",  # 差一刻四点, 差五分九点, 九点差十分: minutes before the hour
+        rf"差\s*(?P<cl_m>一刻|{_N}\s*分?)\s*(?P<cl_h>{_N})\s*[点时]|(?P<cl_h2>{_N})\s*[点时]\s*差\s*(?P<cl_m2>一刻|{_N})\s*分?",
+    ),
+    ("clock", rf"(?P<ck_h>{_N})\s*[点时:：]\s*(?:过\s*)?(?P<ck_m>半|一刻|三刻|整|多|钟|{_N}(?:\s*分)?)?"),
     ("now", r"(?P<nw>现在|此刻|目前|刚才|刚刚|马上|立刻|立即|当下)"),
 ]
 ATOM_RE = re.compile("|".join(f"(?P<{name}>{pattern})" for name, pattern in ATOMS))
@@ -328,8 +355,15 @@ _FULLWIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}
 _FULLWIDTH[0x3000] = 0x20
 
 
+_CN_YEAR = re.compile(r"(?<![零〇一二三四五六七八九十])([零〇一二三四五六七八九]{4})(?=\s*年)")
+_CN_YEAR_DIGITS = str.maketrans("零〇一二三四五六七八九", "00123456789")
+
+
 def prepare(text: str) -> str:
-    return text.translate(_FULLWIDTH).replace("礼拜", "周").replace("星期", "周")
+    text = text.translate(_FULLWIDTH).replace("礼拜", "周").replace("星期", "周")
+    # same length, so positions keep: 二〇二四年 → 2024年, 元月 → 1月, 7·15 → 7.15
+    text = _CN_YEAR.sub(lambda m: m.group(1).translate(_CN_YEAR_DIGITS), text)
+    return text.replace("元月", "1月").replace("·", ".").replace("•", ".")
 
 
 # -- reading ----------------------------------------------------------------------------------------------
@@ -361,6 +395,7 @@ class Builder:
         self.ok = True
         self.month_ctx: tuple[int, int] | None = None
         self.within = False  # 7天内: a deadline from now
+        self.week_shift: int | None = None  # 下周 read before a weekday
 
     # spans
     def set_span(self, start: date, end: date, grain: str, fuzzy: bool = False) -> None:
@@ -389,7 +424,9 @@ class Builder:
                 return TimeSpan(start, end, text, "part", fuzzy=True, pos=pos)
             assert self.clock is not None
             hour, minute, fuzzy = self.clock
-            if (self.part in AFTERNOON and hour < 12) or (self.part in ("中午", "晌午") and 1 <= hour <= 3):
+            if hour == 12 and self.part in MIDNIGHT_PARTS:
+                hour = 24  # 半夜十二点, 晚上十二点: the midnight that ends the day
+            elif (self.part in AFTERNOON and hour < 12) or (self.part in ("中午", "晌午") and 1 <= hour <= 3):
                 hour += 12
             elif self.part is None and 1 <= hour <= 6:
                 hour += 12  # 明天3点开会: nobody meets at three in the night without saying 凌晨
@@ -445,6 +482,9 @@ def apply(b: Builder, kind: str, g: dict[str, str | None], ctx: Ctx) -> None:
         if not m or not d:
             b.ok = False
             return
+        if kind == "md" and not g["md_sfx"] and (m, d) in LUNAR_FESTIVAL_DAYS and not (g["md_m"] or "").isdigit():
+            _lunar_day(b, m, d, ctx)  # 八月十五, 正月十五 written in words with no 日/号: the festival
+            return
         year = b.year if b.year is not None else choose_year(m, d, today, ctx.prefer)
         b.set_day(date(year, m, d) if year and valid(year, m, d) else None)
     elif kind == "lunar":
@@ -452,6 +492,9 @@ def apply(b: Builder, kind: str, g: dict[str, str | None], ctx: Ctx) -> None:
     elif kind == "year":
         if g["year_y"]:
             b.year = int(g["year_y"])
+        elif g["year_yy"]:  # 19年8月1日: the century that puts the year nearest today (up to five years ahead)
+            yy = int(g["year_yy"])
+            b.year = 2000 + yy if 2000 + yy <= today.year + 5 else 1900 + yy
         else:
             b.year = today.year + {"今年": 0, "去年": -1, "明年": 1, "前年": -2, "后年": 2}[g["year_rel"] or "今年"]
         b.span = (day_span(date(b.year, 1, 1))[0], day_span(date(b.year, 12, 31))[1])
@@ -564,14 +607,33 @@ def apply(b: Builder, kind: str, g: dict[str, str | None], ctx: Ctx) -> None:
         b.clock = (hour, minute, fuzzy)
         if b.day is None and b.span is not None:
             b.ok = False
+    elif kind == "clockless":
+        hour = to_int(g["cl_h"] or g["cl_h2"] or "")
+        tail = (g["cl_m"] or g["cl_m2"] or "").replace("分", "").strip()
+        less = 15 if tail == "一刻" else to_int(tail)
+        if hour is None or not 1 <= hour <= 24 or less is None or not 1 <= less <= 30:
+            b.ok = False
+            return
+        b.clock = (hour - 1, 60 - less, False)
+        if b.day is None and b.span is not None:
+            b.ok = False
     elif kind == "now":
         b.set_day(ctx.now.date())
 
 
+def _lunar_day(b: Builder, month: int, day: int, ctx: Ctx) -> None:
+    if b.year is not None:  # 去年八月十五: that lunar year's day
+        b.set_day(lunar_to_solar(b.year, month, day))
+        return
+    lunar_year = solar_to_lunar(ctx.today)[0]
+    options = [lunar_to_solar(y, month, day) for y in (lunar_year - 1, lunar_year, lunar_year + 1)]
+    b.set_day(pick_by_prefer([d for d in options if d], ctx.today, ctx.prefer or "future"))
+
+
 def _apply_lunar(b: Builder, g: dict[str, str | None], ctx: Ctx) -> None:
     today = ctx.today
-    month_text = g["lunar_m"] or g["lunar_m2"] or g["lunar_m3"]
-    day_text = g["lunar_d"] or g["lunar_d2"] or g["lunar_d3"] or g["lunar_d4"] or ""
+    month_text = g["lunar_m"] or g["lunar_m2"] or g["lunar_m3"] or ("正" if g["lunar_d5"] else None)
+    day_text = g["lunar_d"] or g["lunar_d2"] or g["lunar_d3"] or g["lunar_d4"] or g["lunar_d5"] or ""
     day_text = day_text.replace("初", "").replace("廿", "二十")
     day = to_int(day_text) if day_text else None
     if day_text == "二十":
@@ -585,7 +647,8 @@ def _apply_lunar(b: Builder, g: dict[str, str | None], ctx: Ctx) -> None:
         if not month or not 1 <= month <= 12:
             b.ok = False
             return
-        options = [lunar_to_solar(y, month, day) for y in (lunar_year - 1, lunar_year, lunar_year + 1)]
+        _lunar_day(b, month, day, ctx)
+        return
     else:
         options = []
         for shift in (-1, 0, 1):
@@ -604,6 +667,7 @@ def _apply_week(b: Builder, kind: str, g: dict[str, str | None], ctx: Ctx) -> No
     if kind == "week":
         start = monday + timedelta(weeks=shift or 0)
         b.set_span(start, start + timedelta(days=6), "week")
+        b.week_shift = shift or 0
         return
     if kind == "weekend":
         start = monday + timedelta(weeks=shift or 0) + timedelta(days=5)
@@ -612,6 +676,8 @@ def _apply_week(b: Builder, kind: str, g: dict[str, str | None], ctx: Ctx) -> No
         b.set_span(start, start + timedelta(days=1), "weekend")
         return
     weekday = WEEKDAY[g["wd_d"] or "一"]
+    if shift is None and b.week_shift is not None:  # 下周周五, 下周 周一: the week named before
+        shift = b.week_shift
     if shift is not None:
         b.set_day(monday + timedelta(weeks=shift, days=weekday))
         return
@@ -677,23 +743,7 @@ def atoms(text: str) -> list[Atom]:
 
 
 _CN_DIGIT = re.compile(r"^[零〇一二两三四五六七八九十]+$")
-_TIME_CONTEXT = (
-    "凌晨",
-    "早上",
-    "早晨",
-    "上午",
-    "中午",
-    "下午",
-    "晚上",
-    "傍晚",
-    "夜里",
-    "今早",
-    "今晚",
-    "明早",
-    "明晚",
-    "昨晚",
-    "天",
-)
+_TIME_CONTEXT = (*PARTS, *COMBO, "天", "日", "号", "个", "儿")  # 晚上十二点, 当晚八点, 10月8号三点
 
 
 def _plausible_clock(text: str, m: re.Match[str]) -> bool:
@@ -732,7 +782,7 @@ def extract(text: str, now: datetime, prefer: Prefer = None) -> list[TimeSpan]:
         range_join = previous is not None and RANGE_SEP.match(text[previous_end:start]) is not None
         # the second half of a range is read forward from the first (上周五到周六)
         ctx = Ctx(now, "future", anchor=previous.date) if range_join and previous else Ctx(now, prefer)
-        span = _build(group, text, ctx)
+        span = _build(group, text, ctx) if _whole(text, start, end) else None
         if span is None:
             previous = None
             continue
@@ -754,12 +804,26 @@ def extract(text: str, now: datetime, prefer: Prefer = None) -> list[TimeSpan]:
     return spans
 
 
+# Time words left unread next to an expression: it was read only in part (大 of 大大大后天, 24 of 24年5月,
+# 廿 of 廿三号, the 十分 of 三点十分差), so it is not returned at all rather than as a wrong day.
+_UNREAD_BEFORE = re.compile(r"(?:[\d零〇廿卅]|大|差)$")  # not 四 of 赵四明天
+_UNREAD_AFTER = re.compile(
+    r"^\s*(?:[\d零〇一二两三四五六七八九十廿卅]+\s*[点时分号日月年刻]|[点时号日]|差|过\s*[\d一二三四五六七八九十]|[:：]\d)"
+)
+
+
+def _whole(text: str, start: int, end: int) -> bool:
+    return not _UNREAD_BEFORE.search(text[:start]) and not _UNREAD_AFTER.match(text[end:])
+
+
 def _joinable(group: list[Atom], atom: Atom) -> bool:
     kinds = [a.kind for a in group]
     if atom.kind in kinds and atom.kind not in ("part",):
         return False
     if atom.kind in ("year",):
         return False
+    if atom.kind in ("clock", "clockless") and any(k in ("clock", "clockless") for k in kinds):
+        return False  # one clock per expression
     if atom.kind == "day" and not any(k in ("month", "relmonth") for k in kinds):
         return False
     day_kinds = ("dayword", "weekday", "md", "mdnum", "ymd", "holiday", "combo", "lunar")
