@@ -9,6 +9,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from handlers.ask_window import due_window
 from handlers.context import Context, Policy
 from handlers.registry import handles
 from knowledge.answers import Answer, answer
@@ -71,7 +72,9 @@ def answer_for(ctx: Context, text: str) -> Answer:
     found = records_answer(ctx, text)
     if found is not None:
         return found
-    return answer(text, knowledge_for(ctx.session, ctx.policy), ctx.policy.rules, ctx.local_now.date())
+    kb = knowledge_for(ctx.session, ctx.policy)
+    window = due_window(text, ctx.local_now, kb.plan.year)
+    return answer(text, kb, ctx.policy.rules, ctx.local_now.date(), window)
 
 
 def knowledge_for(session: Session, policy: Policy) -> KnowledgeBase:

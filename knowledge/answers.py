@@ -13,18 +13,19 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-import cn2an
-
 from knowledge.kb import Doc, KnowledgeBase
 from knowledge.plan.model import Section
 from knowledge.quorum import meets, needed_for
 from knowledge.rules import Rules
+from knowledge.search import Hit
 
 # Trusted when the best document matched this share of the question's information (idf-weighted) …
 # Calibrated on tests/data/qa-dev.jsonl: right answers cover ≥ 0.27, off-topic questions ≤ 0.16.
 MIN_COVERAGE = 0.22
 # … and scored at least this (a single common word is not an answer).
 MIN_SCORE = 4.0
+# A match this weak is trusted only if the documents speak of every topic word of the question (低保, 首诗).
+WEAK_SCORE = 15.0
 SUMMARY_CHARS = 90
 PLAN_NEXT = "查看本村任务进度，发「我们村还有哪些任务没完成」。"
 
@@ -53,54 +54,18 @@ class Answer:
         return {"answer": self.text, "sources": [s.as_dict() for s in self.sources], "confident": self.confident}
 
 
-# -- periods -----------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class DueWindow:
+    """A "what is due" question's period, read by the caller (handlers/ask_window.py): the tasks due from
+    `first` to `last`, all of them or only the earliest / latest (ties kept)."""
 
-NUM = r"(\d{1,2}|[一二三四五六七八九十]{1,3})"
-MONTH = re.compile(NUM + r"\s*月(?:份)?(?:底|末|份)?(?:前|之前|以前)?")
-QUARTER = re.compile(r"第?([一二三四1-4])季度")
-HALF = re.compile(r"(上|下)半年")
-YEAR_END = re.compile(r"年底|年末|年终|今年(?:内|要完成)")
-LIST_ASK = re.compile(
-    r"(?:要|需要|得|该)?完成(?:什么|哪些|啥)|(?:有|是)(?:什么|哪些|啥)(?:任务|工作|事)|任务|哪些工作|要做(?:什么|哪些|啥)"
-)
-YEAR = re.compile(r"(20\d\d)\s*年")
+    first: date
+    last: date
+    said: str  # how the question named it: "9月底前", "第三季度", "" when it named none
+    pick: str = "all"  # all | earliest | latest
 
 
-def _int(text: str) -> int:
-    return int(text) if text.isdigit() else int(cn2an.cn2an(text, "smart"))
-
-
-def period_asked(question: str, default_year: int) -> tuple[date, date, str] | None:
-    """The period a "what is due" question names: (first day, last day, how to say it)."""
-    if not LIST_ASK.search(question):
-        return None
-    year = int(m.group(1)) if (m := YEAR.search(question)) else default_year
-    if m := QUARTER.search(question):
-        q = _int(m.group(1))
-        first = date(year, 3 * q - 2, 1)
-        return first, _month_end(year, 3 * q), f"第{'一二三四'[q - 1]}季度"
-    if m := HALF.search(question):
-        return (
-            (date(year, 1, 1), date(year, 6, 30), "上半年")
-            if m.group(1) == "上"
-            else (
-                date(year, 7, 1),
-                date(year, 12, 31),
-                "下半年",
-            )
-        )
-    if m := MONTH.search(question):
-        month = _int(m.group(1))
-        if 1 <= month <= 12:
-            return date(year, month, 1), _month_end(year, month), f"{month}月"
-    if YEAR_END.search(question):
-        return date(year, 12, 1), date(year, 12, 31), "年底"
-    return None
-
-
-def _month_end(year: int, month: int) -> date:
-    nxt = date(year + (month == 12), month % 12 + 1, 1)
-    return date.fromordinal(nxt.toordinal() - 1)
+# -- periods (read by the caller: handlers/ask_window.py) --------------------------------------------
 
 
 def due_in(tasks: list[Section], first: date, last: date) -> list[tuple[Section, str]]:
@@ -201,32 +166,71 @@ def quorum_answer(question: str, rules: Rules) -> Answer | None:
 # -- the entry point ------------------------------------------------------------------------------------
 
 
-def answer(question: str, kb: KnowledgeBase, rules: Rules, today: date | None = None) -> Answer:
+def answer(
+    question: str, kb: KnowledgeBase, rules: Rules, today: date | None = None, window: DueWindow | None = None
+) -> Answer:
     question = question.strip()
     if not question:
         return Answer(NOT_FOUND, [], False)
     if worked := quorum_answer(question, rules):
         return worked
-    plan_year = kb.plan.year or (today or date.today()).year
-    if period := period_asked(question, plan_year):
-        first, last, said = period
-        due = due_in(kb.tasks, first, last)
-        if due:
-            lines = [f"工作方案中{said}到期的任务（{first.year}年）："] + [
-                f"· {t.title}" + (f"（{label}）" if label else "") + f" — {_due_on(t, first, last)}" for t, label in due
-            ]
-            lines.append("问我某项任务的名称，可以看具体要求。")
-            return Answer("\n".join(lines), [Source(t.title, "plan") for t, _ in due])
-    hits = kb.search(question)
+    if window is not None:
+        return due_answer(kb.tasks, window)
+    hits = kb.search(question, limit=10)
     if not hits:
         return Answer(NOT_FOUND, [], False)
-    doc, hit = hits[0]
+    doc, hit = _prefer_plan(question, hits)
     if hit.coverage >= MIN_COVERAGE and hit.score >= MIN_SCORE:
+        weak = hit.coverage < 1.5 * MIN_COVERAGE and hit.score < WEAK_SCORE
+        if weak and (missing := kb.key_term_missing(question)):
+            return Answer(declined(missing), [], False)
         return Answer(doc_answer(doc, kb), [Source(doc.title, doc.kind)])
     guess = (
         f"没有找到确切的答案。您问的是不是「{doc.title}」？发送这几个字我会详细说明。\n" + NOT_FOUND.split("。", 1)[1]
     )
     return Answer(guess if hit.coverage >= MIN_COVERAGE / 2 else NOT_FOUND, [Source(doc.title, doc.kind)], False)
+
+
+def due_answer(tasks: list[Section], window: DueWindow) -> Answer:
+    """The plan's tasks due in the window, by date: the whole list, or the first / last of them."""
+    due = due_in(tasks, window.first, window.last)
+    if due and window.pick != "all":
+        days = {id(t): min(d.due for d in t.deadlines if window.first <= d.due <= window.last) for t, _ in due}
+        target = min(days.values()) if window.pick == "earliest" else max(days.values())
+        due = [(t, label) for t, label in due if days[id(t)] == target]
+    span = f"{window.first.month}月{window.first.day}日至{window.last.month}月{window.last.day}日"
+    said = window.said or span
+    if not due:
+        text = f"工作方案中没有在{said}（{span}）到期的任务。问我「还有哪些任务没到期」，可以看接下来的任务。"
+        return Answer(text, [])
+    head = {
+        "all": f"工作方案中{said}到期的任务，共{len(due)}项（{window.first.year}年）：",
+        "earliest": f"工作方案中{'（' + said + '）' if window.said else ''}最先到期的任务：",
+        "latest": f"工作方案中{'（' + said + '）' if window.said else ''}最晚到期的任务，共{len(due)}项：",
+    }[window.pick]
+    lines = [head] + [
+        f"· {t.title}" + (f"（{label}）" if label else "") + f" — {_due_on(t, window.first, window.last)}"
+        for t, label in due
+    ]
+    lines.append("问我某项任务的名称，可以看具体要求。")
+    return Answer("\n".join(lines), [Source(t.title, "plan") for t, _ in due])
+
+
+# "how does the plan arrange X": the plan's own section, when one is nearly as good as the best document
+PLAN_ASK = re.compile(r"方案|按照?计划|计划里|文件里|文件上")
+PLAN_NEAR = 0.6
+
+
+def _prefer_plan(question: str, hits: list[tuple[Doc, Hit]]) -> tuple[Doc, Hit]:
+    best = hits[0]
+    if best[0].kind == "plan" or not PLAN_ASK.search(question):
+        return best
+    plan = next(((d, h) for d, h in hits if d.kind == "plan" and d.section and d.section.kind == "task"), None)
+    return plan if plan and plan[1].score >= PLAN_NEAR * best[1].score else best
+
+
+def declined(term: str) -> str:
+    return f"抱歉，「{term}」方面的问题不在我能回答的范围内。" + NOT_FOUND.split("。", 1)[1]
 
 
 def _due_on(task: Section, first: date, last: date) -> str:

@@ -6,6 +6,7 @@ rules file — and rebuilt only when one of them changes, so a question costs a 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from threading import Lock
@@ -14,9 +15,63 @@ from knowledge.faq import FaqEntry
 from knowledge.plan.model import Deadline, Plan, Section
 from knowledge.policy_docs import PolicyDoc, policy_docs
 from knowledge.rules import Rules
-from knowledge.search import BM25, Hit, Tokenizer, load_lexicon
+from knowledge.search import BM25, FUNCTION_CHARS, STOP, Hit, Tokenizer, load_lexicon
 
 PLAN_KINDS = ("goal", "action", "task", "guarantee")
+CJK_WORD = re.compile(r"[\u4e00-\u9fff]+")
+# words of asking and everyday talk that carry no topic of their own, whatever the corpus holds
+COMMON_WORDS = frozenset(
+    [
+        "怎么办",
+        "咋办",
+        "咋弄",
+        "咋整",
+        "干啥",
+        "多少钱",
+        "什么样",
+        "为啥",
+        "能不能",
+        "行不行",
+        "好不好",
+        "是不是",
+        "有没有",
+        "要不要",
+        "谁来",
+        "哪里",
+        "哪儿",
+        "时候",
+        "现在",
+        "今天",
+        "明天",
+        "以后",
+        "之前",
+        "一般",
+        "具体",
+        "情况",
+        "问题",
+        "事情",
+        "东西",
+        "办法",
+        "要求",
+        "规定",
+        "标准",
+        "材料",
+        "手续",
+        "流程",
+        "负责",
+        "安排",
+        "需要",
+        "应该",
+        "可以",
+        "知道",
+        "告诉",
+        "帮忙",
+        "麻烦",
+        "谢谢",
+        "你好",
+        "请问",
+    ]
+)
 TITLE_WEIGHT = 3  # a heading says what a section is about more surely than any sentence in it
 
 
@@ -73,6 +128,21 @@ class KnowledgeBase:
     def search(self, question: str, limit: int = 5) -> list[tuple[Doc, Hit]]:
         terms = self.tokenizer.terms(self.tokenizer.expand(question))
         return [(self.docs[h.index], h) for h in self.index.search(terms, limit)]
+
+    def key_term_missing(self, question: str) -> str | None:
+        """A word of the question that no document speaks of — not the word, not any of its character pairs
+        (so typos such as 三会一棵 still count as spoken of): 低保 in 「低保申请要啥材料」, 咬人 in 「狗咬人了谁负责」.
+        A question whose topic no source covers is declined, however well its other words match."""
+        index = self.index
+        for word in self.tokenizer.jieba.lcut(question):
+            if len(word) < 2 or not CJK_WORD.fullmatch(word) or word in COMMON_WORDS or word in STOP:
+                continue
+            if any(c in FUNCTION_CHARS for c in word):  # 哪项, 是否: the form of the question, not its topic
+                continue
+            pairs = [word, *("#" + word[i : i + 2] for i in range(len(word) - 1))]
+            if not any(p in index.idf for p in pairs):
+                return word
+        return None
 
     @property
     def tasks(self) -> list[Section]:

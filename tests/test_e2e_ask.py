@@ -25,7 +25,8 @@ def test_a_bare_topic_is_answered_too(chat) -> None:
 
 def test_what_is_due_by_the_end_of_june(chat) -> None:
     chat.as_("sunlihua").says("6月底前要完成什么？")
-    answer = chat.expect_text("工作方案中6月到期的任务（2021年）")
+    answer = chat.expect_text("工作方案中6月底前到期的任务，共4项（2021年）")
+    assert "· 建强村务监督委员会 — 4月30日前" in answer
     assert "巩固村“两委”换届成果" in answer and "抓好乡镇领导班子换届（完成乡镇党委换届）" in answer
 
 

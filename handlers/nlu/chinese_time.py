@@ -280,7 +280,7 @@ MONTH_PART = {
     "份": (1, 31),
     "": (1, 31),
 }
-NOT_DAY_NO = r"(?!楼|房|院|线|码|地|桥|井|机|车|门|窗|位|床|柜|箱|文|件|令|元|块|人|户|期|常|志|报|记|程|本)"
+NOT_DAY_NO = r"(?!楼|房|院|线|码|地|桥|井|机|车|门|窗|位|床|柜|箱|文|件|令|元|块|人|户|期|常|志|报|记|程|本|月)"
 
 _N = NUM
 ATOMS: list[tuple[str, str]] = [
@@ -291,7 +291,10 @@ ATOMS: list[tuple[str, str]] = [
         rf"|(?:农历|阴历)(?P<lunar_m2>[正腊冬]|{_N})月(?P<lunar_d2>{_N})|(?P<lunar_m3>[正腊冬])月(?P<lunar_d4>{_N})"
         rf"|大?年(?P<lunar_d5>初[一二三四五六七八九十])|(?P<lunar_d3>初[一二三四五六七八九十])",
     ),
-    ("md", rf"(?P<md_m>{_N})\s*月\s*(?P<md_d>{_N})\s*(?P<md_sfx>[日号])?{NOT_DAY_NO}"),
+    (
+        "md",
+        rf"(?P<md_m>{_N})\s*月\s*(?P<md_d>{_N})(?![\d零〇一二两三四五六七八九十])\s*(?P<md_sfx>[日号])?{NOT_DAY_NO}",
+    ),
     (
         "mdnum",
         r"(?<![\d./-])(?<!\d:)(?P<mdn_m>1[0-2]|0?[1-9])[./-](?P<mdn_d>3[01]|[12]\d|0?[1-9])(?![\d.%/:-])"
@@ -305,12 +308,13 @@ ATOMS: list[tuple[str, str]] = [
     ("yearpart", r"(?P<yp>年初|年中|年底|年末|年终|上半年|下半年)"),
     (
         "quarter",
-        r"第?(?P<q_n>[一二三四1-4])\s*季度|[Qq](?P<q_n2>[1-4])(?![\d])|(?P<q_rel>本|这个?|上个?|下个?)季度|(?P<q_end>季度末|季末)",
+        r"第?(?P<q_n>[一二三四1-4])\s*季度|(?P<q_last>最后一个?|末)季度|[Qq](?P<q_n2>[1-4])(?![\d])|(?P<q_rel>本|这个?|上个?|下个?)季度|(?P<q_end>季度末|季末)",
     ),
     ("relmonth", r"(?P<rm_shift>上上|上|这|本|当|今|下下|下)个?月(?P<rm_part>初|上旬|中旬|下旬|中|底|末)?"),
     (
         "month",
-        rf"(?<![第\d])(?P<mo_m>{_N})\s*月份?(?P<mo_part>初|上旬|中旬|下旬|中|底|末)?(?![\d一二三四五六七八九十])",
+        rf"(?<![第\d])(?P<mo_m>{_N})\s*月份?(?P<mo_part>初|上旬|中旬|下旬|中|底|末)?"
+        r"(?![\d一二三四五六七八九十]+(?![\d一二三四五六七八九十]|\s*月))",  # not 5月20, but 10月 of 10月11月
     ),
     ("monthpart", r"(?P<mp>月初|月中|月底|月末|上旬|中旬|下旬)"),
     ("weekday", r"(?P<wd_shift>上上|上|这|本|今|下下|下)?个?(?:周|星期|礼拜)(?P<wd_d>[一二三四五六日天七1-7])"),
@@ -514,8 +518,8 @@ def apply(b: Builder, kind: str, g: dict[str, str | None], ctx: Ctx) -> None:
             b.set_span(date(year, 6, 1), date(year, 7, 31), "part", fuzzy=True)
     elif kind == "quarter":
         year = b.year or today.year
-        if g["q_n"] or g["q_n2"]:
-            q = to_int(g["q_n"] or g["q_n2"] or "") or 1
+        if g["q_n"] or g["q_n2"] or g["q_last"]:
+            q = 4 if g["q_last"] else to_int(g["q_n"] or g["q_n2"] or "") or 1
             if b.year is None and ctx.prefer == "future" and date(year, q * 3, month_last(year, q * 3)) < today:
                 year += 1
         else:
@@ -768,6 +772,7 @@ def extract(text: str, now: datetime, prefer: Prefer = None) -> list[TimeSpan]:
     text = prepare(text)
     found = atoms(text)
     groups: list[list[Atom]] = []
+    starts = {atom.start: atom.kind for atom in found}
     for atom in found:
         if groups and JOIN.match(text[groups[-1][-1].end : atom.start]) and _joinable(groups[-1], atom):
             groups[-1].append(atom)
@@ -782,7 +787,7 @@ def extract(text: str, now: datetime, prefer: Prefer = None) -> list[TimeSpan]:
         range_join = previous is not None and RANGE_SEP.match(text[previous_end:start]) is not None
         # the second half of a range is read forward from the first (上周五到周六)
         ctx = Ctx(now, "future", anchor=previous.date) if range_join and previous else Ctx(now, prefer)
-        span = _build(group, text, ctx) if _whole(text, start, end) else None
+        span = _build(group, text, ctx) if _whole(text, start, end, starts) else None
         if span is None:
             previous = None
             continue
@@ -812,8 +817,15 @@ _UNREAD_AFTER = re.compile(
 )
 
 
-def _whole(text: str, start: int, end: int) -> bool:
-    return not _UNREAD_BEFORE.search(text[:start]) and not _UNREAD_AFTER.match(text[end:])
+def _whole(text: str, start: int, end: int, starts: dict[int, str]) -> bool:
+    """No time word left unread beside the expression. Another expression beside it is read (10月11月), but
+    not a second clock (三点半3点: which one is meant?)."""
+    after = _UNREAD_AFTER.match(text[end:])
+    if after:
+        kind = starts.get(end + len(after.group()) - len(after.group().lstrip()))
+        if kind is None or kind in ("clock", "clockless"):
+            return False
+    return not _UNREAD_BEFORE.search(text[:start])
 
 
 def _joinable(group: list[Atom], atom: Atom) -> bool:
