@@ -25,8 +25,13 @@ HANDLED_ACTION = words("""找回 找到了 送去 送了 送到 劝改 打捞 �
     扫干净 拉开 清理 处理 处置 劝离 劝阻 劝止 劝走 劝回 赶走 制止 调解好 解决 修好 修复 整改 扑灭 办结 清除 清掉
     清走 清运 拆除 拆掉 恢复 疏通 化解 平息 收回 撤离 拉走 运走 搬走 接回 送回 送走 换了 更换 赔偿 收到 收起 关掉
     关了 灭了 扶正 加固 填平 盖上 盖好 挪走 移走 铲除""")
+# what was done, said as a verb and its result (帮他们抬回去了, 让他们搬走了, 捞出来埋了, 劝回家了): a grammar of
+# the actions a grid member takes on the spot, not a list of phrases; the 了 says it is done
+DONE_VERB = "劝拉抬搬清扫拖修补填扶送赶拆撤挪移运捞扑灭关收撕铲擦扛背抱领接带撵喊叫哄拽推捡埋盖封锁劝"
+DONE_RESULT = "走|回去|回家|回来|回|掉|好|完|干净|开|上来|出来|出去|下来|起来|住|灭|通|平|正|稳|散|跑"
+DONE_SAID = rf"[{DONE_VERB}](?:{DONE_RESULT})(?:[{DONE_VERB}]|掉)?了"
 RESOLVED_TRUE = re.compile(
-    rf"已(?:经)?(?:全部|及时|当场|现场)?(?:{HANDLED_ACTION})"
+    rf"{DONE_SAID}|已(?:经)?(?:全部|及时|当场|现场)?(?:{HANDLED_ACTION})"
     rf"|已(?:经)?(?:叫|让|喊|请|督促|劝|要求|帮|协调|安排|组织|联系|和|跟|同|与|带)[^,，。;；已]{{0,8}}?(?:{HANDLED_ACTION}|好了|完)"
     rf"|(?:{HANDLED_ACTION})(?:好|完)?了|"
     + words(r"""当场(?:处理|处置|解决|调解|清理) 现场(?:处理|处置|解决) 调解成功 已调解(?!.{0,6}(?:不|未|还|再)) 处理完 清理完

@@ -118,7 +118,18 @@ def villages(text: str) -> list[str]:
     found = _places(text, "村")
     if not found:
         found = [p for p in _places(text, "屯") + _places(text, "寨") + _places(text, "嘎查") if len(p) >= 3]
+    if not found:
+        found = list(dict.fromkeys(m.group("p") for m in PLACE_VISITED.finditer(text)))
     return found
+
+
+# Where the sentence says a place was gone to and visited (去马家坪走访, 到石板坝入户, 下到十里店): a name
+# ending as settlements are named, read from the grammar around it, as no lexicon holds every hamlet.
+SETTLEMENT = "坪坝岗冲垸洼店湾塆庄铺堡营塘岭沟屯寨峪坳圩堰集"
+PLACE_VISITED = re.compile(
+    rf"(?:去了?|到了?|赴|前往|下到|来到|跑了?一?趟)(?P<p>[\u4e00-\u9fa5]{{1,4}}?[{SETTLEMENT}])"
+    r"(?=走访|入户|看了|看望|慰问|了解|走了|调研|检查|开展|[,，\s。]|\d|[一二三四五六七八九十两]+户)"
+)
 
 
 def _places(text: str, suffix: str) -> list[str]:
