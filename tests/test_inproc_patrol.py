@@ -298,3 +298,13 @@ def test_an_accepted_event_can_no_longer_be_withdrawn(chat, server) -> None:
     chat.as_("liming").taps(chat.expect_card("网格事件待受理"), "受理")
     chat.as_("wangxh").says("撤回")
     chat.expect_text("上报的事件已受理，不能撤回了")
+
+
+def test_a_kind_the_bot_is_unsure_of_is_offered_first(chat) -> None:
+    chat.as_("wangxh").says("今天巡查3组，村道边的牌子坏了，已报村委")  # only 坏了 says what kind: not sure
+    card = chat.expect_card("类别")
+    offered = [o["text"] for o in card["template_card"]["button_selection"]["option_list"]]  # a drop-down
+    assert offered[0] == "公共设施"  # the reading it has, first
+    assert "安全隐患" in offered
+    chat.taps(card, "确定", choosing="公共设施")
+    chat.expect(card_update="已选：公共设施")

@@ -35,6 +35,8 @@ def begin(ctx: Context, kind: str, values: dict[str, Any], source_text: str) -> 
     spec = SPECS[kind]
     form = FormState(kind=kind, source_text=source_text[:500], started_at=ctx.now, updated_at=ctx.now)
     form.values = spec.start(ctx, dict(values))
+    if values.get("tentative"):  # readings the bot is unsure of: asked, each offered as the first choice
+        form.values["tentative"] = dict(values["tentative"])
     current = ctx.forms.current
     if current is not None and current.kind == kind and current.stage == "confirming":
         # a second message about the same thing before tapping 提交 is a correction: it replaces the draft
@@ -85,6 +87,7 @@ def ask(ctx: Context, form: FormState, field: FieldSpec) -> None:
     if not choices:
         _send_text_question(ctx, form, field)
         return
+    choices = tentative_first(choices, (form.values.get("tentative") or {}).get(field.name))
     card = build_card(
         "form_question",
         flow=FLOW,
@@ -347,6 +350,15 @@ def submit(ctx: Context, form: FormState, card: Card) -> None:
     waiting = ctx.forms.close(form)
     if waiting is not None:
         ctx.reply(f"您还有一份未提交的{spec_of(waiting).title}，发送「继续」接着办。")
+
+
+def tentative_first(choices: list[Choice], reading: Any) -> list[Choice]:
+    """The reading the bot has but is not sure of (the message's `tentative` fields) as the first quick choice,
+    so one tap confirms it."""
+    if reading is None:
+        return choices
+    ahead = [c for c in choices if c.value == reading]
+    return ahead + [c for c in choices if c.value != reading]
 
 
 def choices_from(options: list[tuple[Any, str]]) -> list[Choice]:

@@ -140,6 +140,9 @@ INSTITUTIONS = re.compile(
 )
 
 
+SURE_CATEGORY = 1.0  # below this, only a weak word (坏了 0.8, 报警 0.5) says the kind: not sure enough to file
+
+
 def category(text: str) -> tuple[str | None, dict[str, float]]:
     text = INSTITUTIONS.sub("", text)
     if m := re.search(r"(?:有|存在|属于|是)(安全隐患|治安隐患|矛盾纠纷|环境卫生问题|公共设施问题)", text):
@@ -297,9 +300,11 @@ def patrol_fields(text: str, original: str, now: datetime) -> Fields:
     if g:
         out["grid"] = g
     if issues != 0:
-        cat, _ = category(text)
-        if cat:
+        cat, scores = category(text)
+        if cat and scores.get(cat, 0.0) >= SURE_CATEGORY:
             out["category"] = cat
+        elif scores:  # two kinds as likely, or only a weak word (坏了, 报警): asked, this reading offered first
+            out["tentative"] = {"category": cat or max(scores, key=lambda name: scores[name])}
         res = resolved(text)
         if res is not None:
             out["resolved"] = res
