@@ -43,7 +43,8 @@ def evidence(text: str, ev: Evidence, future: bool = False) -> None:
                 ev.add("leave", -2.5, "leave in a meeting already held is an absence")
         elif future:
             ev.add("meeting", -2.5, "a meeting still to come")
-            ev.add("other", 2.0, "announces a coming meeting")
+            if ev.scores["leave"] <= 0:  # 明天的支委会去不了: a leave from it, not an announcement
+                ev.add("other", 2.0, "announces a coming meeting")
         if m := SCHEDULE.search(text):
             ev.add("meeting", -2.5, f"schedule/change '{m.group(0)}'")
             ev.add("other", 2.0, f"an announcement '{m.group(0)}'")

@@ -35,6 +35,8 @@ def evidence(text: str, ev: Evidence, future: bool = False) -> None:
             ev.add("trip", 1.0, "households")
     if (m := re.search(r"(?:去|到|赴|在|前往|跑了)(?:了)?(?:趟|一趟)?[\u4e00-\u9fa5]{1,4}村", text)) and villages(text):
         ev.add("trip", 2.0, f"to a village '{m.group(0)}'")
+    if m := PLACE_VISITED.search(text):  # 去石门坝看看: a trip to a place named as settlements are
+        ev.add("trip", 2.0, f"to a place '{m.group(0)}'")
     if (m := NO_TRIP.search(text)) and not villages(text):
         ev.add("trip", -6.0, f"no trip '{m.group(0)}'")
         ev.add("other", 3.0, "says no trip happened")
@@ -128,7 +130,7 @@ def villages(text: str) -> list[str]:
 SETTLEMENT = "坪坝岗冲垸洼店湾塆庄铺堡营塘岭沟屯寨峪坳圩堰集"
 PLACE_VISITED = re.compile(
     rf"(?:去了?|到了?|赴|前往|下到|来到|跑了?一?趟)(?P<p>[\u4e00-\u9fa5]{{1,4}}?[{SETTLEMENT}])"
-    r"(?=走访|入户|看了|看望|慰问|了解|走了|调研|检查|开展|[,，\s。]|\d|[一二三四五六七八九十两]+户)"
+    r"(?=走访|入户|看了|看看|看一?下|看望|慰问|了解|走了|调研|检查|开展|[,，\s。]|\d|[一二三四五六七八九十两]+户)"
 )
 
 
