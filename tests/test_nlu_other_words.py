@@ -69,3 +69,34 @@ def test_not_every_place_gone_to_is_a_village(text: str) -> None:
 def test_two_villages_in_one_trip_leave_village_and_households_out() -> None:
     got = understand("今天去李家村和王家湾村走访了6户", NOW)
     assert got.intent == "trip" and "village" not in got.fields and "households" not in got.fields
+
+
+LEAVES = [
+    ("书记 我明天的支委会去不了 孩子住院了", [], "孩子住院", "2025-09-11"),  # a leave from a coming meeting
+    ("王丽周五的党员大会请假 要去县里培训", ["王丽"], "去县里培训", "2025-09-12"),  # 要… is the reason
+    ("帮张强请个假 他在外面打工回不来", ["张强"], "在外面打工回不来", None),
+]
+
+
+@pytest.mark.parametrize(("text", "names", "reason", "day"), LEAVES)
+def test_leaves_in_looser_shapes(text: str, names: list[str], reason: str, day: str | None) -> None:
+    got = understand(text, NOW)
+    assert got.intent == "leave"
+    assert (got.fields.get("names"), got.fields.get("reason"), got.fields.get("date")) == (names, reason, day)
+
+
+def test_a_notice_that_no_one_may_be_absent_is_no_leave() -> None:
+    assert understand("下周一上午九点开党员大会 全体党员参加 不得缺席", NOW).intent == "other"
+
+
+STATUS = [
+    ("活动阵地改造的活儿弄好了", "done"),
+    ("集体经济那个项目还在弄 差不多一半", "in_progress"),
+    ("村规民约修订卡住了 村民意见不统一", "blocked"),
+]
+
+
+@pytest.mark.parametrize(("text", "status"), STATUS)
+def test_a_task_status_said_in_words(text: str, status: str) -> None:
+    got = understand(text, NOW)
+    assert got.intent == "task_progress" and got.fields.get("status") == status
