@@ -94,13 +94,13 @@ def rows_to_lines(rows: Sequence[Sequence[list[str]]], numbered: int = 0) -> tup
     lines = [line for row in rows[:at] if (line := _plain(row))]  # a title row above the header
     previous: Sequence[list[str]] | None = None
     for row in rows[at + 1 :]:
-        line = _task_line(row, columns, previous, numbered + 1)
-        if line is None:
+        task_line = _task_line(row, columns, previous, numbered + 1)
+        if task_line is None:
             if plain := _plain(row):
                 lines.append(plain)
         else:
             numbered += 1
-            lines.append(line)
+            lines.append(task_line)
         previous = row
     return lines, numbered
 
