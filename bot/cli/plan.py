@@ -205,7 +205,9 @@ def _print_plan(plan: Plan) -> None:
             soft_wrap=True,
         )
         for t in undated:
-            why = RECURRENCE_LABELS.get(t.recurrence) or ("长期" if t.open_ended else "未写时限")
+            why = RECURRENCE_LABELS.get(t.recurrence) or (
+                "长期" if t.open_ended else f"时限「{t.deadline_text}」未能读出" if t.deadline_text else "未写时限"
+            )
             out.print(f"  · {t.title}（{why}）", markup=False, highlight=False, soft_wrap=True)
     named = {t.title for t in undated}
     for warning in plan.warnings:
