@@ -176,7 +176,7 @@ def _print_plan(plan: Plan) -> None:
     table = Table(title=f"{plan.title}（{plan.year or '年份不明'}年）")
     table.add_column("编号", no_wrap=True)
     for column in ("任务", "完成时限", "责任单位", "指标", "层级"):
-        table.add_column(column)
+        table.add_column(column, overflow="fold")  # Chinese has no spaces to wrap at: fold, never cut with …
     for t in plan.tasks:
         due = "\n".join(f"{d.due:%Y-%m-%d}" + (f" {d.label}" if d.label else "") for d in t.deadlines)
         if due and t.recurrence in RECURRENCE_LABELS:
