@@ -122,9 +122,14 @@ def test_a_table_without_task_owner_and_time_headers_is_plain_lines() -> None:
     )
     assert lines == ["单位，联系人，电话", "镇党建办，王敏，0731-5551234"]
     assert numbered == 3  # a plain table numbers nothing
-    # a task column and a time column but nobody responsible: not a task table either
-    lines, _ = rows_to_lines(rows(["工作任务", "完成时限"], ["整治村容村貌", "6月底前"]))
-    assert lines == ["工作任务，完成时限", "整治村容村貌，6月底前"]
+    # a time column that gives no times, and nobody responsible: a list of people, not of tasks
+    lines, _ = rows_to_lines(rows(["工作项目", "联系人", "时间"], ["调解室", "赵强", "工作日"]))
+    assert lines == ["工作项目，联系人，时间", "调解室，赵强，工作日"]
+
+
+def test_a_dated_schedule_without_anyone_responsible_is_a_task_table() -> None:
+    lines, _ = rows_to_lines(rows(["工作任务", "完成时限"], ["整治村容村貌", "6月底前"], ["清理河道", "每季度"]))
+    assert lines == ["（一）整治村容村貌。（完成时限：6月底前）", "（二）清理河道。（完成时限：每季度）"]
 
 
 def test_chinese_numbers_for_the_rows() -> None:
@@ -230,3 +235,16 @@ def test_every_expected_task_is_written_in_its_plan(stem: str) -> None:
         assert task["title"] in text
         if task["owner"]:
             assert task["owner"].replace("（", "〔").replace("）", "〕") in text
+
+
+def test_the_tuned_table_set_reads_right() -> None:
+    """tests/data/plans/tables/tuned.json through the scorer (scripts/score-plan-tables.py): every row right."""
+    spec = importlib.util.spec_from_file_location("score_plan_tables", ROOT / "scripts" / "score-plan-tables.py")
+    assert spec is not None and spec.loader is not None
+    scorer = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(scorer)
+    cases = json.loads((ROOT / "tests" / "data" / "plans" / "tables" / "tuned.json").read_text(encoding="utf-8"))
+    for case in cases:
+        cells = [[[s for s in cell.split("\n") if s] for cell in row] for row in case["rows"]]
+        got = [t for line in rows_to_lines(cells)[0] if (t := scorer.read(line)) is not None]
+        assert got == case["tasks"], case["name"]
