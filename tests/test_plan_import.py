@@ -442,7 +442,13 @@ def test_a_long_term_task_is_shown_as_such(db_url: str, roster: None) -> None:
         assert deadline_text(by_title["网格员走访"]) == "长期（无固定时限）"
         assert deadline_text(by_title["年度述职评议"]) == "2030年6月30日"
         card = task_card(by_title["开展主题党日"], date(2030, 3, 2))
+        stored = current_plan(s)  # the stored plan keeps 责任单位 and recurrence for `plan show` and questions
     assert {f.label: f.value for f in card.fields}["时限"] == "长期（每月）"
+    assert [(t.title, t.owner, t.recurrence, t.open_ended) for t in stored.tasks] == [
+        ("开展主题党日", "各村党组织", "monthly", True),
+        ("网格员走访", "镇综治办", "", False),
+        ("年度述职评议", "", "", False),
+    ]
 
 
 # -- migration 0006 both ways --------------------------------------------------------------------------------
