@@ -15,7 +15,7 @@ from handlers.meetings.cadence import bounds
 from handlers.tasks.progress import STATUS_LABELS, my_tasks
 from knowledge.answers import Answer, Source
 from knowledge.calendar import add_months, month_last
-from knowledge.plan.tasks import undated_label
+from knowledge.plan.recurrence import undated_label
 
 OWN = r"(?:我们?|本人|咱(?:们)?|本)"
 TRIPS = re.compile(

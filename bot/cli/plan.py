@@ -171,7 +171,8 @@ def year_unknown(plan: Plan) -> bool:
 def _print_plan(plan: Plan) -> None:
     """The review table: each task's code, title, deadlines with their labels, 责任单位, recurrence, targets and
     level; then counts; then every task without a deadline by name, and what else the parser could not read."""
-    from knowledge.plan.tasks import RECURRENCE_LABELS, owner_unit, undated_label
+    from knowledge.plan.recurrence import RECURRENCE_LABELS, undated_label
+    from knowledge.plan.tasks import owner_unit
 
     table = Table(title=f"{plan.title}（{plan.year or '年份不明'}年）")
     table.add_column("编号", no_wrap=True)

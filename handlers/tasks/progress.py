@@ -16,7 +16,7 @@ from cards.model import Card
 from handlers.context import Context
 from handlers.registry import handles
 from handlers.taps import small_index
-from knowledge.plan.tasks import undated_label
+from knowledge.plan.recurrence import undated_label
 
 FLOW = "task"
 STATUS_LABELS = {"open": "未开始", "in_progress": "进行中", "blocked": "有困难", "done": "已完成"}

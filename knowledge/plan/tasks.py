@@ -38,7 +38,6 @@ from knowledge.plan.store import save_plan
 from knowledge.plan.tasks_file import upsert_task
 
 ARCHIVED = "archived"
-RECURRENCE_LABELS = {"weekly": "每周", "monthly": "每月", "quarterly": "每季度", "yearly": "每年"}
 CLAUSE_CHARS = 200
 
 
@@ -74,11 +73,6 @@ class ImportReport:
     replaced: bool
     sections: int
     tasks: TasksReport
-
-
-def undated_label(recurrence: str | None) -> str:
-    """How a task without a deadline is shown wherever tasks are listed: 长期（每月）, 长期（无固定时限）."""
-    return f"长期（{RECURRENCE_LABELS.get(recurrence or '', '无固定时限')}）"
 
 
 def task_code(year: int | None, code: str) -> str:
