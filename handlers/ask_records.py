@@ -15,6 +15,7 @@ from handlers.meetings.cadence import bounds
 from handlers.tasks.progress import STATUS_LABELS, my_tasks
 from knowledge.answers import Answer, Source
 from knowledge.calendar import add_months, month_last
+from knowledge.plan.recurrence import undated_label
 
 OWN = r"(?:我们?|本人|咱(?:们)?|本)"
 TRIPS = re.compile(
@@ -141,6 +142,9 @@ def tasks_answer(ctx: Context) -> Answer:
         return Answer(body, [Source("本村任务", "records")])
     lines = [f"还有{len(tasks)}项任务未完成" + (f"（已完成{done}项）" if done else "") + "："]
     for t in tasks[:8]:
+        if t.deadline is None:
+            lines.append(f"· {t.title}：{STATUS_LABELS.get(t.status, t.status)}，{undated_label(t.recurrence)}")
+            continue
         days = (t.deadline - today).days
         when = f"已逾期{-days}天" if days < 0 else ("今天到期" if days == 0 else f"还剩{days}天")
         lines.append(

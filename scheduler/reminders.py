@@ -65,7 +65,9 @@ class Clock:
 def plan(session: Session, rules: Rules, clock: Clock) -> int:
     made = 0
     at = rules.reminders.at
-    for task in session.scalars(select(Task).where(Task.status.in_(OPEN))):
+    # a task without a deadline (长期坚持, 每月…, or none written in the plan) is never reminded nor laddered
+    for task in session.scalars(select(Task).where(Task.status.in_(OPEN), Task.deadline.is_not(None))):
+        assert task.deadline is not None
         for label, due in reminder_times(task.deadline, rules.reminders.offsets, at, clock.tz):
             if due < clock.now - STALE:
                 continue
@@ -73,12 +75,12 @@ def plan(session: Session, rules: Rules, clock: Clock) -> int:
                 session, key=f"task:{task.id}:{label}", kind="remind", step=label, task_id=task.id, due_at=due
             )
         if clock.today > task.deadline:
-            made += _plan_ladder(session, rules, clock, task)
+            made += _plan_ladder(session, rules, clock, task, task.deadline)
     made += _plan_cadence(session, rules, clock)
     return made
 
 
-def _plan_ladder(session: Session, rules: Rules, clock: Clock, task: Task) -> int:
+def _plan_ladder(session: Session, rules: Rules, clock: Clock, task: Task, deadline: date) -> int:
     steps = session.scalars(
         select(Reminder).where(Reminder.task_id == task.id, Reminder.kind == "ladder").order_by(Reminder.id)
     ).all()
@@ -88,7 +90,7 @@ def _plan_ladder(session: Session, rules: Rules, clock: Clock, task: Task) -> in
     upcoming = next((s for s in rules.ladder if s.step not in done), None)
     if upcoming is None:
         return 0
-    day = task.deadline + timedelta(days=upcoming.after_days)
+    day = deadline + timedelta(days=upcoming.after_days)
     if steps and steps[-1].fired_at is not None:
         day = max(day, steps[-1].fired_at.astimezone(clock.tz).date() + timedelta(days=1))
     day = add_workdays(day, 0)
@@ -230,6 +232,8 @@ def messages(session: Session, rules: Rules, clock: Clock, r: Reminder) -> tuple
             return [], "任务已完成"
         if task.status not in OPEN:  # archived after this was planned (dropped from an updated plan)
             return [], "任务已归档"
+        if task.deadline is None:  # its deadline was taken away by a new import: a 长期 task now
+            return [], "长期任务，不提醒"
         owner = owner_of(session, task)
         if r.kind == "remind":
             if owner is None:
@@ -260,8 +264,10 @@ def _ladder(
     from bot.store.tables import Person
 
     assert owner is None or isinstance(owner, Person)
-    late = (clock.today - task.deadline).days
-    head = f"{task.org.name}「{task.title}」已超过完成时限（{task.deadline.month}月{task.deadline.day}日）{late}天"
+    deadline = task.deadline
+    assert deadline is not None  # messages() skips a task without one
+    late = (clock.today - deadline).days
+    head = f"{task.org.name}「{task.title}」已超过完成时限（{deadline.month}月{deadline.day}日）{late}天"
     out: list[Outgoing] = []
     if r.step == "提示":
         if owner is not None:

@@ -4,9 +4,11 @@ at import are archived (no reminders, no ladder), and `cadrebot plan import / sh
 
 from __future__ import annotations
 
+import json
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -305,3 +307,216 @@ def test_the_current_plans_key_changes_with_each_import(db_url: str, roster: Non
         assert current_plan_keyed(s)[0] == first_key
         import_shipped(s, date(2026, 11, 27))  # the same plan again: a new import, a new key
         assert current_plan_keyed(s)[0] != first_key
+
+
+# -- Word plans of every shape, through the command ----------------------------------------------------------
+
+DOCX = Path(__file__).resolve().parent / "data" / "plans" / "docx"
+SHAPES = sorted(p.name.removesuffix(".expected.json") for p in DOCX.glob("*.expected.json"))
+
+
+def expected_of(stem: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((DOCX / f"{stem}.expected.json").read_text(encoding="utf-8"))
+    return data
+
+
+def test_there_is_a_word_plan_for_every_shape() -> None:
+    assert len(SHAPES) >= 9 and all((DOCX / f"{stem}.docx").is_file() for stem in SHAPES)
+
+
+@pytest.mark.parametrize("stem", SHAPES)
+def test_cli_imports_each_word_plan_shape(stem: str, make_settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every task of the plan is imported, with its deadline (or none: 长期) and its 责任单位; the review names
+    each task without a deadline; the year is the one the plan's deadlines need; --year is never asked for."""
+    from bot.cli import common
+
+    monkeypatch.setattr(common.out, "width", 240)  # the review table unwrapped, to read it here
+    make_settings()
+    assert invoke("roster", "import", "--demo").exit_code == 0
+    expected = expected_of(stem)
+    result = invoke("plan", "import", str(DOCX / f"{stem}.docx"), "--yes")
+    assert result.exit_code == 0, result.output + result.stderr
+    assert f"任务 {len(expected['tasks'])} 项" in result.output
+    undated = [t["title"] for t in expected["tasks"] if t["due"] is None]
+    if undated:
+        assert f"以下 {len(undated)} 项任务没有完成时限，将作为长期任务导入，不设提醒：" in result.output
+        listed = [line.strip()[2:].rsplit("（", 1)[0] for line in result.output.splitlines() if line.startswith("  · ")]
+        assert listed == undated
+    else:
+        assert "没有完成时限" not in result.output
+    assert "--year" not in result.output + result.stderr
+    for task in expected["tasks"]:
+        if task["owner"]:
+            assert task["owner"] in result.output
+    assert re.search(rf"长期任务（无时限，不提醒）\s*│\s*{len(undated)}\s", result.output)
+    with session_scope(get_engine(make_settings().database_url)) as s:
+        assert s.scalars(select(WorkPlan.year)).all() == [expected["year"]]
+        stored = set(s.execute(select(Task.title, Task.deadline, Task.owner_unit)))
+        audit = s.scalars(select(AuditLog.detail).where(AuditLog.action == "plan.import")).one()
+    assert stored == {
+        (t["title"], date.fromisoformat(t["due"]) if t["due"] else None, t["owner"]) for t in expected["tasks"]
+    }
+    assert audit["undated"] >= len(undated)
+
+
+def test_a_plan_with_no_deadlines_at_all_imports_as_long_term_tasks(make_settings) -> None:
+    make_settings()
+    assert invoke("roster", "import", "--demo").exit_code == 0
+    result = invoke("plan", "import", str(DOCX / "plan-no-deadlines.docx"), "--yes")
+    assert result.exit_code == 0, result.stderr
+    assert "以下 3 项任务没有完成时限，将作为长期任务导入，不设提醒：" in result.output
+    assert "未导入" not in result.output + result.stderr
+    with session_scope(get_engine(make_settings().database_url)) as s:
+        tasks = s.scalars(select(Task)).all()
+        assert tasks and {t.deadline for t in tasks} == {None} and {t.status for t in tasks} == {"open"}
+
+
+def _long_term_plan(year: int = 2030) -> Plan:
+    from knowledge.plan.model import Deadline, Section
+
+    def task(code: str, title: str, **kw: Any) -> Section:
+        return Section(kind="task", title=title, text=f"{title}。", code=code, level="村", **kw)
+
+    return Plan(
+        title=f"{year}年长期工作安排",
+        year=year,
+        sections=[
+            task("1", "开展主题党日", open_ended=True, recurrence="monthly", owner="各村党组织"),
+            task("2", "网格员走访", owner="镇综治办"),  # no date written at all
+            task("3", "年度述职评议", deadlines=[Deadline(due=date(year, 6, 30), raw=f"{year}年6月底前")]),
+        ],
+    )
+
+
+def test_open_ended_and_undated_tasks_get_no_reminders_and_no_ladder(db_url: str, roster: None) -> None:
+    engine = get_engine(db_url)
+    with session_scope(engine) as s:
+        report = import_plan(s, _long_term_plan(), "long.txt", "", date(2030, 3, 2))
+        assert (report.tasks.items, report.tasks.created, report.tasks.undated) == (3, 9, 6)
+    rules = load_rules()
+    rules = rules.model_copy(update={"organisation": rules.organisation.model_copy(update={"cadence": {}})})
+    with session_scope(engine) as s:
+        # before the dated task's reminders, on its deadline, and long after it (the ladder's time)
+        for when in (datetime(2030, 3, 2, 2, tzinfo=UTC), datetime(2030, 6, 30, 2, tzinfo=UTC)):
+            plan_reminders(s, rules, Clock(when, TZ))
+        for day in range(1, 60, 3):
+            plan_reminders(s, rules, Clock(datetime(2030, 7, 1, 2, tzinfo=UTC) + timedelta(days=day), TZ))
+            for r in s.scalars(select(Reminder).where(Reminder.status == "scheduled")):
+                r.status, r.fired_at = "sent", r.due_at  # as if each went out: the ladder plans its next step
+        planned = s.execute(select(Task.title, Task.deadline, Reminder.kind).join(Task)).all()
+        long_term = s.scalars(select(Task).where(Task.deadline.is_(None))).all()
+    assert {kind for *_, kind in planned} == {"remind", "ladder"}
+    assert {title for title, *_ in planned} == {"年度述职评议"}  # only the task with a deadline
+    assert {(t.title, t.recurrence, t.owner_unit, t.status) for t in long_term} == {
+        ("开展主题党日", "monthly", "各村党组织", "open"),
+        ("网格员走访", None, "镇综治办", "open"),
+    }
+
+
+def test_a_reminder_planned_before_the_deadline_was_taken_away_is_skipped(db_url: str, roster: None) -> None:
+    from knowledge.plan.model import Section
+    from scheduler.reminders import messages
+
+    engine = get_engine(db_url)
+    rules = load_rules()
+    with session_scope(engine) as s:
+        import_plan(s, _long_term_plan(), "long.txt", "", date(2030, 3, 2))
+        plan_reminders(s, rules, Clock(datetime(2030, 3, 2, 2, tzinfo=UTC), TZ))
+        assert s.scalar(select(func.count()).select_from(Reminder).where(Reminder.kind == "remind"))
+    edited = _long_term_plan()
+    edited.sections[2] = Section(kind="task", title="年度述职评议", text="年度述职评议。", code="3", level="村")
+    with session_scope(engine) as s:
+        import_plan(s, edited, "long.txt", "", date(2030, 3, 2))
+        clock = Clock(datetime(2030, 6, 20, 2, tzinfo=UTC), TZ)
+        reminders = s.scalars(select(Reminder).where(Reminder.kind == "remind")).all()
+        assert reminders and all(messages(s, rules, clock, r) == ([], "长期任务，不提醒") for r in reminders)
+
+
+def test_a_long_term_task_is_shown_as_such(db_url: str, roster: None) -> None:
+    from handlers.tasks.progress import deadline_text, task_card
+
+    with session_scope(get_engine(db_url)) as s:
+        import_plan(s, _long_term_plan(), "long.txt", "", date(2030, 3, 2))
+        by_title = {t.title: t for t in s.scalars(select(Task).order_by(Task.id))}
+        assert deadline_text(by_title["开展主题党日"]) == "长期（每月）"
+        assert deadline_text(by_title["网格员走访"]) == "长期（无固定时限）"
+        assert deadline_text(by_title["年度述职评议"]) == "2030年6月30日"
+        card = task_card(by_title["开展主题党日"], date(2030, 3, 2))
+        stored = current_plan(s)  # the stored plan keeps 责任单位 and recurrence for `plan show` and questions
+    assert {f.label: f.value for f in card.fields}["时限"] == "长期（每月）"
+    assert [(t.title, t.owner, t.recurrence, t.open_ended) for t in stored.tasks] == [
+        ("开展主题党日", "各村党组织", "monthly", True),
+        ("网格员走访", "镇综治办", "", False),
+        ("年度述职评议", "", "", False),
+    ]
+
+
+# -- migration 0006 both ways --------------------------------------------------------------------------------
+
+
+def test_migration_0006_up_and_down(db_url: str, roster: None) -> None:
+    """Down: the columns go and tasks without a deadline with them (the old schema has no place for them);
+    dated tasks keep their progress history and reminders. Up again: all back, history and reminders kept (on
+    SQLite the tasks table is rebuilt, which must not cascade)."""
+    from alembic import command
+    from sqlalchemy import inspect
+
+    from bot.store.db import dispose_engines
+    from bot.store.migrate import alembic_config, current, upgrade
+    from bot.store.tables import TaskUpdate
+
+    engine = get_engine(db_url)
+    with session_scope(engine) as s:
+        import_plan(s, _long_term_plan(), "long.txt", "", date(2030, 3, 2))
+        plan_reminders(s, load_rules(), Clock(datetime(2030, 3, 2, 2, tzinfo=UTC), TZ))
+        dated = s.scalars(select(Task).where(Task.deadline.is_not(None)).order_by(Task.id)).first()
+        assert dated is not None
+        s.add(TaskUpdate(task_id=dated.id, status="in_progress", note="已开始", at=datetime(2030, 3, 3, tzinfo=UTC)))
+    with session_scope(engine) as s:
+        before = (count(s, Task), count(s, Reminder), count(s, TaskUpdate))
+    dispose_engines()
+
+    def columns(table: str) -> dict[str, bool]:
+        found = {c["name"]: bool(c["nullable"]) for c in inspect(get_engine(db_url)).get_columns(table)}
+        dispose_engines()
+        return found
+
+    try:
+        command.downgrade(alembic_config(db_url), "0005")
+        assert current(db_url) == "0005"
+        tasks = columns("tasks")
+        assert "owner_unit" not in tasks and "recurrence" not in tasks and tasks["deadline"] is False
+        assert "owner" not in columns("plan_sections")
+        with session_scope(get_engine(db_url)) as s:
+            assert count(s, Task) == before[0] - 6  # the two 长期 tasks of 3 villages
+            assert (count(s, Reminder), count(s, TaskUpdate)) == before[1:]
+        dispose_engines()
+        upgrade(db_url)
+        tasks = columns("tasks")
+        assert tasks["owner_unit"] and tasks["recurrence"] and tasks["deadline"]
+        assert {"owner", "recurrence"} <= set(columns("plan_sections"))
+        with session_scope(get_engine(db_url)) as s:
+            assert (count(s, Reminder), count(s, TaskUpdate)) == before[1:]
+            assert s.scalars(select(TaskUpdate.note)).all() == ["已开始"]
+    finally:
+        dispose_engines()
+        upgrade(db_url)
+
+
+def test_the_review_shows_owner_recurrence_and_names_every_task_without_a_deadline() -> None:
+    from bot.cli import common
+    from bot.cli.plan import _print_plan
+
+    plan = _long_term_plan()
+    plan.warnings = [
+        "「网格员走访」没有写完成时限",
+        "「年度述职评议」的时限「6月底」无法确定日期（没有年份时请用 --year 指定）",
+    ]
+    with common.out.capture() as captured:
+        _print_plan(plan)
+    shown = captured.get()
+    assert "以下 2 项任务没有完成时限，将作为长期任务导入，不设提醒：" in shown
+    assert "  · 开展主题党日（每月）" in shown and "  · 网格员走访（未写时限）" in shown
+    assert "各村党组织" in shown and "镇综治办" in shown and "长期（每月）" in shown and "2030-06-30" in shown
+    assert "请注意：「网格员走访」" not in shown  # named in the list already, not twice
+    assert "请注意：「年度述职评议」的时限「6月底」无法确定日期" in shown and "--year" not in shown  # the year is known

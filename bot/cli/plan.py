@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -11,7 +12,7 @@ from rich.table import Table
 from bot.cli.common import err, out, settings_or_exit
 
 if TYPE_CHECKING:
-    from knowledge.plan.model import Plan
+    from knowledge.plan.model import Plan, Section
 
 app = typer.Typer(
     help="The work plan (工作方案) as data: import a plan document as tasks with deadlines; show the current plan.",
@@ -63,19 +64,22 @@ def plan_import(
     plan.title = plan.title or file.stem
     if not plan.tasks:
         err.print(
-            f"{file.name} 中没有找到任务（应有“（一）……”行动标题和其下以“（完成时限：……）”结尾的任务段落）。未导入任何数据。",
+            f"{file.name} 中没有找到任务（应有“一、”“（一）”或“1、”编号的任务段落，或任务表格）。未导入任何数据。",
             markup=False,
             highlight=False,
+            soft_wrap=True,
         )
         raise typer.Exit(1)
-    if not any(t.deadlines for t in plan.tasks):
+    if year_unknown(plan):
         err.print(
-            f"找到 {len(plan.tasks)} 项任务，但没有一项能读出完成时限（时限没有年份时请用 --year 指定）。未导入任何数据。",
+            f"{file.name} 的完成时限没有写年份，标题和落款也看不出是哪一年：请用 --year 指定年份后重新导入，"
+            "例如 --year 2026。未导入任何数据。",
             markup=False,
             highlight=False,
+            soft_wrap=True,
         )
         for warning in plan.warnings:
-            err.print(f"  {warning}", markup=False, highlight=False)
+            err.print(f"  {warning}", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(1)
     _print_plan(plan)
     settings = settings_or_exit()
@@ -112,6 +116,7 @@ def plan_import(
         ("导入时已过期（不提醒）", tasks.archived_past),
         ("重新启用", tasks.reopened),
         ("已不在计划中（归档）", tasks.archived_dropped),
+        ("长期任务（无时限，不提醒）", len(undated_tasks(plan))),
     ):
         table.add_row(label, str(value))
     out.print(table)
@@ -149,17 +154,39 @@ def plan_show() -> None:
     _print_plan(plan)
 
 
+def undated_tasks(plan: Plan) -> list[Section]:
+    """The tasks with no deadline: 长期坚持 / 每月… on purpose, or none written — imported as 长期, never reminded."""
+    return [t for t in plan.tasks if not t.deadlines]
+
+
+def year_unknown(plan: Plan) -> bool:
+    """Dates are written but no year can be had for them (none given, none in the text or title): the one case
+    where --year helps. A plan with no dates at all needs no year."""
+    if plan.year is not None:
+        return False
+    unread = any(t.deadline_text and not t.deadlines and not t.open_ended for t in plan.tasks)
+    return unread or any("--year" in w for w in plan.warnings)
+
+
 def _print_plan(plan: Plan) -> None:
-    """The review table: each task's code, title, deadlines with their labels, targets and level; then counts."""
+    """The review table: each task's code, title, deadlines with their labels, 责任单位, recurrence, targets and
+    level; then counts; then every task without a deadline by name, and what else the parser could not read."""
+    from knowledge.plan.recurrence import RECURRENCE_LABELS, undated_label
+    from knowledge.plan.tasks import owner_unit
+
     table = Table(title=f"{plan.title}（{plan.year or '年份不明'}年）")
-    for column in ("编号", "任务", "完成时限", "指标", "层级"):
-        table.add_column(column)
+    table.add_column("编号", no_wrap=True)
+    for column in ("任务", "完成时限", "责任单位", "指标", "层级"):
+        table.add_column(column, overflow="fold")  # Chinese has no spaces to wrap at: fold, never cut with …
     for t in plan.tasks:
         due = "\n".join(f"{d.due:%Y-%m-%d}" + (f" {d.label}" if d.label else "") for d in t.deadlines)
+        if due and t.recurrence in RECURRENCE_LABELS:
+            due += f"\n（{RECURRENCE_LABELS[t.recurrence]}）"
         table.add_row(
             t.code,
             t.title,
-            due or ("长期（无固定期限）" if t.open_ended else "—"),
+            due or undated_label(t.recurrence),
+            owner_unit(t.owner) or "—",
             "、".join(x.text for x in t.targets),
             t.level or "—",
         )
@@ -170,5 +197,30 @@ def _print_plan(plan: Plan) -> None:
         f" · 量化指标 {sum(len(s.targets) for s in plan.sections)} 个 · 组织保障 {len(plan.of_kind('guarantee'))} 项"
     )
     out.print(counts, markup=False, highlight=False, soft_wrap=True)
+    undated = undated_tasks(plan)
+    if undated:
+        out.print(
+            f"以下 {len(undated)} 项任务没有完成时限，将作为长期任务导入，不设提醒：",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+        for t in undated:
+            why = RECURRENCE_LABELS.get(t.recurrence) or (
+                "长期" if t.open_ended else f"时限「{t.deadline_text}」未能读出" if t.deadline_text else "未写时限"
+            )
+            out.print(f"  · {t.title}（{why}）", markup=False, highlight=False, soft_wrap=True)
+    named = {t.title for t in undated}
     for warning in plan.warnings:
+        if _restates_undated(warning, named):
+            continue  # already named in the list above
+        if plan.year is not None:
+            warning = re.sub(r"[（(][^（）()]*--year[^（）()]*[）)]", "", warning)  # the year is known: no hint
         out.print(f"请注意：{warning}", markup=False, highlight=False, soft_wrap=True)
+
+
+def _restates_undated(warning: str, titles: set[str]) -> bool:
+    """A warning that only says a task listed as 长期 has no deadline (not that a date it gives is unreadable)."""
+    if not any(f"「{title}」" in warning for title in titles):
+        return False
+    return "没有" in warning and not re.search(r"无法|看不懂|不明|不清", warning)

@@ -407,9 +407,12 @@ class Task(Base):
     code: Mapped[str] = mapped_column(String(32))
     title: Mapped[str] = mapped_column(String(200))
     clause: Mapped[str | None] = mapped_column(Text)
-    deadline: Mapped[date] = mapped_column(Date, index=True)
+    # None: a plan task with no single date (长期坚持, 每月…, or none written): listed as 长期, never reminded
+    deadline: Mapped[date | None] = mapped_column(Date, index=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id", ondelete="RESTRICT"), index=True)
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    owner_unit: Mapped[str | None] = mapped_column(String(200))  # the plan's 责任单位 / 牵头单位, as written
+    recurrence: Mapped[str | None] = mapped_column(String(16))  # weekly | monthly | quarterly | yearly
     # open | in_progress | blocked | done | archived (already past its deadline when imported from a plan, or
     # dropped from the plan: kept, never reminded)
     status: Mapped[str] = mapped_column(String(16), default="open")
@@ -549,6 +552,8 @@ class WorkPlanSection(Base):
     text: Mapped[str] = mapped_column(Text)
     deadline_text: Mapped[str] = mapped_column(Text, default="")
     open_ended: Mapped[bool] = mapped_column(Boolean, default=False)
+    owner: Mapped[str] = mapped_column(String(200), default="")  # 责任单位 as written
+    recurrence: Mapped[str] = mapped_column(String(16), default="")
     deadlines: Mapped[list[dict[str, Any]]] = mapped_column(JsonType, default=list)  # [{due, raw, label}]
     targets: Mapped[list[dict[str, Any]]] = mapped_column(JsonType, default=list)  # [{text, value, unit, …}]
     level: Mapped[str | None] = mapped_column(String(16))

@@ -16,20 +16,28 @@ from cards.model import Card
 from handlers.context import Context
 from handlers.registry import handles
 from handlers.taps import small_index
+from knowledge.plan.recurrence import undated_label
 
 FLOW = "task"
 STATUS_LABELS = {"open": "未开始", "in_progress": "进行中", "blocked": "有困难", "done": "已完成"}
 
 
+def deadline_text(task: Task) -> str:
+    """2024年6月30日; a task without a deadline: 长期（每月） or 长期（无固定时限）."""
+    if task.deadline is None:
+        return undated_label(task.recurrence)
+    return f"{task.deadline.year}年{task.deadline.month}月{task.deadline.day}日"
+
+
 def task_card(task: Task, today: date, *, template: str = "task_card", **extra: object) -> Card:
-    days = (task.deadline - today).days
+    days = (task.deadline - today).days if task.deadline is not None else None
     return build_card(
         template,
         flow=FLOW,
         data={"task": task.id},
         title=task.title,
         org=task.org.name,
-        deadline=f"{task.deadline.year}年{task.deadline.month}月{task.deadline.day}日",
+        deadline=deadline_text(task),
         days=days,
         status=STATUS_LABELS.get(task.status, task.status),
         clause=task.clause or "",
@@ -50,7 +58,7 @@ def my_tasks(ctx: Context) -> list[Task]:
             .where(
                 Task.org_id.in_(ids), Task.status.notin_(("done", "archived"))
             )  # archived: see knowledge/plan/tasks.py
-            .order_by(Task.deadline, Task.id)
+            .order_by(Task.deadline.is_(None), Task.deadline, Task.id)  # 长期 tasks (no deadline) last
         )
     )
 

@@ -40,6 +40,8 @@ class Section:
     code: str = ""  # a stable id for a task: action number + position, e.g. "2-1" (second action, first task)
     deadline_text: str = ""  # the 完成时限 note as written, without its brackets: "2021年6月底前"
     open_ended: bool = False  # the note says 长期坚持 / 持续推进 / 每季度 …: on purpose no single date
+    owner: str = ""  # 责任单位 / 责任主体 / 牵头单位 as written: "县委组织部、各乡镇党委"
+    recurrence: str = ""  # "", "weekly", "monthly", "quarterly", "yearly": work repeated on that rhythm
 
 
 @dataclass

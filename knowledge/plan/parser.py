@@ -55,7 +55,8 @@ class PlanFileError(ValueError):
 
 def read_document(path: Path) -> str:
     """The text of a plan document: .txt (UTF-8, or GB18030 as saved by Chinese Windows), .md (heading marks
-    and emphasis removed), .docx (its paragraphs, via python-docx)."""
+    and emphasis removed), .docx (its paragraphs and tables in document order, via python-docx: a task table's rows
+    become task lines, knowledge/plan/word.py)."""
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED:
         raise PlanFileError(
@@ -104,7 +105,9 @@ def _docx_text(path: Path) -> str:
         document = Document(str(path))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
         raise PlanFileError(f"无法打开 Word 文件：{exc}") from None
-    return "\n".join(p.text for p in document.paragraphs)
+    from knowledge.plan.word import document_lines
+
+    return "\n".join(document_lines(document))
 
 
 # -- parsing ----------------------------------------------------------------------------------------------

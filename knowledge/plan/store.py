@@ -71,6 +71,8 @@ def _row(plan_id: int, position: int, s: Section) -> WorkPlanSection:
         text=s.text,
         deadline_text=s.deadline_text,
         open_ended=s.open_ended,
+        owner=s.owner[:200],
+        recurrence=s.recurrence[:16],
         deadlines=[{"due": d.due.isoformat(), "raw": d.raw, "label": d.label} for d in s.deadlines],
         targets=[
             {"text": t.text, "value": t.value, "unit": t.unit, "qualifier": t.qualifier, "context": t.context}
@@ -96,6 +98,8 @@ def _section(row: WorkPlanSection) -> Section:
         code=row.code,
         deadline_text=row.deadline_text,
         open_ended=row.open_ended,
+        owner=row.owner or "",
+        recurrence=row.recurrence or "",
     )
 
 

@@ -10,6 +10,8 @@ TOML tasks file, knowledge/plan/tasks_file.py):
 
 Codes carry the plan's year, so two years' plans never collide on the same item: 2021年1-1; a task with two
 milestones gives 2021年1-2-a and 2021年1-2-b, titled with what is due ("抓好乡镇领导班子换届：完成乡镇党委换届").
+A task with no deadline (长期坚持, 每月…, or none written) is a task all the same, with no deadline: listed as 长期
+wherever tasks are listed, never reminded and never laddered. Its 责任单位 and recurrence are kept on it.
 
 A task whose deadline has already passed when it is first imported is stored as "archived": kept for the record
 and for questions, but never reminded and never laddered — a plan imported late must not open a flood of 提示,
@@ -46,8 +48,10 @@ class PlanTask:
     code: str
     title: str
     clause: str
-    deadline: date
+    deadline: date | None  # None: a 长期 task (open-ended or no date written): stored, listed, never reminded
     level: str | None
+    owner_unit: str | None = None  # 责任单位 as the plan writes it
+    recurrence: str | None = None  # weekly | monthly | quarterly | yearly
 
 
 @dataclass
@@ -59,6 +63,7 @@ class TasksReport:
     archived_past: int = 0  # created already past their deadline: kept, never reminded
     reopened: int = 0  # archived before, their deadline is now ahead
     archived_dropped: int = 0  # no longer in the plan
+    undated: int = 0  # tasks made with no deadline (长期): kept and listed, never reminded
     unassigned: list[str] = field(default_factory=list)  # codes no organisation on the roster takes
 
 
@@ -70,23 +75,35 @@ class ImportReport:
     tasks: TasksReport
 
 
-def task_code(year: int, code: str) -> str:
-    return f"{year}年{code}"
+def task_code(year: int | None, code: str) -> str:
+    return f"{year}年{code}" if year is not None else f"长期{code}"
+
+
+def owner_unit(written: str) -> str | None:
+    """The 责任单位 as written; a table cell's inner brackets come back as written (knowledge/plan/word.py)."""
+    return written.replace("〔", "（").replace("〕", "）").strip()[:200] or None
 
 
 def plan_tasks(plan: Plan) -> list[PlanTask]:
-    if plan.year is None:
-        return []  # no year means no dates could be read: nothing to remind about
-    items = []
-    for section in plan.tasks:
+    """One item per deadline of each task, and one with no deadline for a task that has none (长期坚持, 每月…,
+    or no date written at all): every task of the plan becomes a task, none is dropped."""
+    items: list[PlanTask] = []
+    codes: set[str] = set()
+    for n, section in enumerate(plan.tasks, 1):
         clause = shorten(section.text, CLAUSE_CHARS)
+        base = task_code(plan.year, section.code or str(n))
+        if base in codes:  # two parts numbering their tasks alike: keep both, apart
+            base = task_code(plan.year, f"{section.code or n}-{n}")
+        codes.add(base)
+        extra = {"owner_unit": owner_unit(section.owner), "recurrence": section.recurrence or None}
+        if not section.deadlines:
+            items.append(PlanTask(base[:32], section.title[:200], clause, None, section.level, **extra))
+            continue
         several = len(section.deadlines) > 1
         for i, d in enumerate(section.deadlines):
-            code = task_code(plan.year, section.code) + (f"-{ascii_lowercase[i]}" if several else "")
+            code = base + (f"-{ascii_lowercase[i]}" if several else "")
             title = f"{section.title}：{d.label}" if several and d.label else section.title
-            items.append(
-                PlanTask(code=code[:32], title=title[:200], clause=clause, deadline=d.due, level=section.level)
-            )
+            items.append(PlanTask(code[:32], title[:200], clause, d.due, section.level, **extra))
     return items
 
 
@@ -109,8 +126,6 @@ def _of_kind(session: Session, kind: str | None) -> list[Org]:
 def apply_plan_tasks(session: Session, plan: Plan, today: date) -> TasksReport:
     report = TasksReport()
     items = plan_tasks(plan)
-    if plan.year is None:
-        return report
     prefix = task_code(plan.year, "")
     existing = {(t.code, t.org_id): t for t in session.scalars(select(Task).where(Task.code.startswith(prefix)))}
     seen: set[tuple[str, int]] = set()
@@ -129,16 +144,29 @@ def apply_plan_tasks(session: Session, plan: Plan, today: date) -> TasksReport:
                 owners[(org.id, roles)] = found[0] if found else None
             key = (item.code, org.id)
             seen.add(key)
-            status = ARCHIVED if item.deadline < today else "open"
+            past = item.deadline is not None and item.deadline < today
+            status = ARCHIVED if past else "open"
             owner = owners[(org.id, roles)]
             task, change = upsert_task(
-                session, existing.get(key), item.code, item.title, item.clause, item.deadline, org, owner, status
+                session,
+                existing.get(key),
+                item.code,
+                item.title,
+                item.clause,
+                item.deadline,
+                org,
+                owner,
+                status,
+                owner_unit=item.owner_unit,
+                recurrence=item.recurrence,
             )
             if change == "created":
                 report.created += 1
                 report.archived_past += status == ARCHIVED
+                report.undated += item.deadline is None
                 continue
-            if task.status == ARCHIVED and item.deadline >= today:
+            report.undated += item.deadline is None
+            if task.status == ARCHIVED and not past:
                 task.status, change = "open", "updated"
                 report.reopened += 1
             report.updated += change == "updated"
@@ -177,6 +205,7 @@ def import_plan(
                 "tasks_updated": tasks.updated,
                 "archived_past": tasks.archived_past,
                 "archived_dropped": tasks.archived_dropped,
+                "undated": tasks.undated,
             },
         )
     )

@@ -77,13 +77,16 @@ def upsert_task(
     code: str,
     title: str,
     clause: str | None,
-    deadline: date,
+    deadline: date | None,
     org: Org,
     owner: Person | None,
     status: str = "open",
+    owner_unit: str | None = None,
+    recurrence: str | None = None,
 ) -> tuple[Task, str]:
     """Create one organisation's task, or bring an existing one up to date: "created", "updated" or "unchanged".
-    An existing task keeps its status, history and owner (a missing owner is filled in)."""
+    An existing task keeps its status, history and owner (a missing owner is filled in). No deadline: a 长期
+    task, never reminded (scheduler/reminders.py)."""
     if task is None:
         task = Task(
             code=code,
@@ -93,12 +96,16 @@ def upsert_task(
             org_id=org.id,
             owner_id=owner.id if owner else None,
             status=status,
+            owner_unit=owner_unit,
+            recurrence=recurrence,
         )
         session.add(task)
         return task, "created"
-    if (task.title, task.clause, task.deadline) == (title, clause, deadline):
+    wanted = (title, clause, deadline, owner_unit, recurrence)
+    if (task.title, task.clause, task.deadline, task.owner_unit, task.recurrence) == wanted:
         return task, "unchanged"
     task.title, task.clause, task.deadline = title, clause, deadline
+    task.owner_unit, task.recurrence = owner_unit, recurrence
     task.owner_id = task.owner_id or (owner.id if owner else None)
     return task, "updated"
 
