@@ -37,17 +37,7 @@ class Roster:
 
     def for_sender(self, sender: str | None) -> Gazetteer:
         path = next((org for name, org in self.members if name == sender), None)
-        return scoped(self.members, path)
-
-
-def scoped(members: tuple[tuple[str, str], ...], org_path: str | None) -> Gazetteer:
-    """The sender's scope: the places of their township, the people of their village (or township)."""
-    parts = org_path.split("/") if org_path else []
-    town = "/".join(parts[:2])
-    home = "/".join(parts[:3])
-    places = [org for _, org in members if not town or org == town or org.startswith(town + "/")]
-    people = [name for name, org in members if not home or org == home or org.startswith(home + "/")]
-    return Gazetteer.from_paths(places, people)
+        return Gazetteer.scoped(self.members, path)
 
 
 @dataclass

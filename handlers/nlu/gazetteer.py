@@ -9,8 +9,8 @@ Matching is tolerant of same-pinyin slips (李家存 → 李家村, 李桂蓝 �
 is called so). A name written exactly that is not in the roster (a new person, an outside village) is
 returned as written, and so is one that matches two roster entries: never silently wrong.
 
-`understand()` stays pure: the gazetteer is an optional argument, built by the caller (bot/store/gazetteer.py
-per org scope, cached until the roster changes; the evaluator from a roster CSV). Without one nothing changes.
+`understand()` stays pure: the gazetteer is an optional argument, built by the caller (bot/respond.py
+`gazetteer_for`, per org scope, cached until the roster changes; the evaluator from a roster CSV). Without one nothing changes.
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ from handlers.nlu.homophones import PinyinIndex, readings
 
 _GRID_NUMBER = re.compile(r"^\d+组$")
 _GOING = re.compile(r"(?:去|到|赴|在|前往|下到|跑了)(?:了)?(?:趟|一趟)?$")
+# what may follow a village named without its 村: not more of a name (李家岗村 is not 李家村)
+_AFTER_STEM = re.compile(r"(?:[^\u4e00-\u9fa5]|$|走访|入户|看|调研|了解|开|转|串|检查|慰问|办|走|下|的|和|跟|与|、|了)")
 
 
 def _pinyin(word: str) -> tuple[frozenset[str], ...]:
@@ -54,6 +56,17 @@ class Gazetteer:
         """Places from org paths (清河县/石桥镇/李家村/2组 → 李家村, 2组), below the township level."""
         places = {part for path in org_paths for part in path.split("/")[2:]}
         return cls.build(places, people)
+
+    @classmethod
+    def scoped(cls, members: Iterable[tuple[str, str]], org_path: str | None) -> Gazetteer:
+        """A sender's scope of the roster's (name, org path) rows: the places of their township, the people of
+        their village (a township cadre: of the township); the whole roster without a sender."""
+        parts = org_path.split("/") if org_path else []
+        town, home = "/".join(parts[:2]), "/".join(parts[:3])
+        rows = list(members)
+        places = [org for _, org in rows if not town or org == town or org.startswith(town + "/")]
+        people = [name for name, org in rows if not home or org == home or org.startswith(home + "/")]
+        return cls.from_paths(places, people)
 
     @cached_property
     def villages(self) -> tuple[str, ...]:
@@ -89,19 +102,26 @@ class Gazetteer:
 
     def village_in(self, text: str) -> str | None:
         """A roster village named without its 村 after a going word: 去李家走访 → 李家村; one only."""
+        found = self.villages_without_suffix(text)
+        return found.pop() if len(found) == 1 else None
+
+    def villages_without_suffix(self, text: str) -> set[str]:
         found = set()
         for village in self.villages:
             stem = village[:-1]
             for m in re.finditer(re.escape(stem), text):
-                if _GOING.search(text[: m.start()]) and text[m.end() : m.end() + 1] != "村":
+                if _GOING.search(text[: m.start()]) and _AFTER_STEM.match(text, m.end()):
                     found.add(village)
-        return found.pop() if len(found) == 1 else None
+        return found
 
     def refine(self, intent: str, fields: dict[str, Any], text: str) -> dict[str, Any]:
         out = dict(fields)
         if intent == "trip":
             if "village" in out:
                 out["village"] = self.place(out["village"])
+                if self.villages_without_suffix(text) - {out["village"]}:  # 去柳树…明天去李家村: two villages
+                    out.pop("village")
+                    out.pop("households", None)
             elif (village := self.village_in(text)) and not _two_villages(text):
                 out["village"] = village
         elif intent == "patrol" and isinstance(out.get("grid"), str) and not _GRID_NUMBER.match(out["grid"]):

@@ -7,7 +7,7 @@ characters differ — only where that is safe:
 - the term has at least 2 characters, and the window differs from it in one character (two for terms of
   4 or more), none of them a numeral or a common function character (是, 的, 了 …);
 - the window is not itself a common word, and no common word of the message runs across a changed character
-  (只部分党员 stays: 部分 is a word). "Common word" is jieba's dictionary (frequency ≥ 30).
+  or, for a two-character term, across its edge (只部分党员 stays: 部分 is a word). "Common word" is jieba's dictionary (frequency ≥ 30).
 
 The known terms are derived from the vocabularies the rules already use (handlers/nlu/lexicon.py: meeting
 types, meeting words, event categories) plus the field cue words below; the pinyin index is built at first use
@@ -30,7 +30,9 @@ CUE_WORDS = """网格员 网格长 党员 预备党员 党支部 支部 支委 �
     低保 困难户 脱贫户 监测户 五保户 人居环境 整改 完成 推进 无异常 正常"""
 
 _CJK_WORD = re.compile(r"^[\u4e00-\u9fff]{2,6}$")
-_FUNCTION_CHARS = set("的了是在有和我你他她它们这那个些都也就要会说去来把被给让与及或而但很太更最没不吗呢吧啊哦嗯到已于以之其为又再才")
+_FUNCTION_CHARS = set(
+    "的了是在有和我你他她它们这那个些都也就要会说去来把被给让与及或而但很太更最没不吗呢吧啊哦嗯到已于以之其为又再才"
+)
 _NUMERALS = set("零〇一二两三四五六七八九十百千万廿卅仨俩")
 MIN_COMMON_FREQ = 30
 
@@ -122,13 +124,14 @@ class PinyinIndex:
             return False
         if window in self.terms or common(window):
             return False
-        # a common word of the message across a changed character: 只部分 (部分), 事到如今
-        for k in changed:
-            p = i + k
-            for a in range(max(0, p - 3), p + 1):
-                for b in range(p + 1, min(len(text), a + 4) + 1):
-                    if b - a >= 2 and not (a >= i and b <= i + len(term)) and common(text[a:b]):
-                        return False
+        # a common word of the message across a changed character (事到如今), and for a two-character term across
+        # either edge (只部分: 部分 is a word); a longer term has enough letters right to stand on its own
+        end = i + len(term)
+        for a in range(max(0, i - 3), end):
+            for b in range(max(a + 2, i + 1), min(len(text), a + 4) + 1):
+                crosses = a < i or b > end
+                if crosses and (len(term) == 2 or any(a <= i + k < b for k in changed)) and common(text[a:b]):
+                    return False
         return True
 
 
