@@ -4,6 +4,7 @@ one table per kind of miss (handlers/nlu/homophones.py, normalize.py, gazetteer.
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 
@@ -15,7 +16,7 @@ from handlers.nlu.homophones import correct
 from handlers.nlu.normalize import normalize
 
 NOW = datetime(2024, 5, 15, 10, tzinfo=TZ)
-ROSTER = Roster.read(__import__("pathlib").Path(__file__).parents[1] / "bot/store/demo/roster.csv")
+ROSTER = Roster.read(Path(__file__).parents[1] / "bot/store/demo/roster.csv")
 
 
 @pytest.mark.parametrize(
@@ -45,6 +46,7 @@ def test_same_pinyin_slips_of_the_bots_words_are_put_back(typed: str, meant: str
         "他是到了的",  # 是 never stands for 实
         "实到十到十五人",  # numerals are never rewritten
         "巡察组来检查",  # 巡察 is itself a common word
+        "请各支部按时上报",  # 假 is rarely read ge: 请各 is not 请假
     ],
 )
 def test_words_that_make_sense_are_left_alone(text: str) -> None:
@@ -109,3 +111,31 @@ def test_without_a_roster_the_reading_is_unchanged() -> None:
 def test_two_villages_in_a_trip_leave_the_village_out() -> None:
     u = understand("今天去柳树走访8户，明天去李家村", NOW, ROSTER.for_sender("周建国"))
     assert "village" not in u.fields
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "value"),
+    [
+        ("今天开了支部大会应到十人实到八人张三李四请假", "absent", ["张三", "李四"]),
+        ("昨天开党小组会实到五人王五因为生病没来", "absent", ["王五"]),
+        ("今天开支委会应到五人实到四人李四出差", "absent", ["李四"]),
+    ],
+)
+def test_voice_run_ons_keep_their_clauses(text: str, field: str, value: object) -> None:
+    assert understand(text, NOW).fields[field] == value
+
+
+def test_a_run_on_gets_breaks_only_where_a_clause_opens() -> None:
+    assert normalize("昨天开党小组会实到五人王五因为生病没来") == "昨天开党小组会实到5人,王五因为生病没来"
+    assert normalize("实到5人,王五没来") == "实到5人,王五没来"  # punctuated already: left as sent
+
+
+def test_a_notice_to_an_audience_typed_with_a_slip_keeps_its_content_as_sent() -> None:
+    u = understand("通知全体党圆：明天上午九点在村委会开会，党圆证带上", NOW)
+    assert u.fields == {"audience": "全体党员", "content": "明天上午九点在村委会开会，党圆证带上"}
+
+
+def test_a_hamlet_grid_typed_with_a_slip_gets_the_rosters_spelling() -> None:
+    gz = Gazetteer.build(places=["张家湾", "李家村"], people=[])
+    assert understand("今天巡查张家弯 一切正常", NOW, gz).fields["grid"] == "张家湾"
+    assert understand("今天巡查刘家湾 一切正常", NOW, gz).fields["grid"] == "刘家湾"  # not in the roster

@@ -11,13 +11,16 @@ characters differ — only where that is safe:
 
 The known terms are derived from the vocabularies the rules already use (handlers/nlu/lexicon.py: meeting
 types, meeting words, event categories) plus the field cue words below; the pinyin index is built at first use
-(pypinyin loads then, not at import) and cached. The jieba dictionary is read only when a candidate shows up.
+(pypinyin's character table is read then, not at import) and cached. The jieba dictionary is read only when a candidate shows up.
 """
 
 from __future__ import annotations
 
+import importlib.util
+import json
 import os
 import re
+import unicodedata
 from collections.abc import Iterable
 from functools import cache, lru_cache
 
@@ -57,21 +60,35 @@ def bot_terms() -> frozenset[str]:
     return frozenset(terms | {canonical for _, canonical in lx.MEETING_TYPES})
 
 
-@lru_cache(maxsize=8192)
-def readings(ch: str) -> frozenset[str]:
-    """A character's usual toneless reading, the one a keyboard offers it under (已 → yi, not its rare si);
-    empty for a non-Chinese character."""
+@cache
+def _pinyin_table() -> dict[str, str]:
+    """pypinyin's character table (code point → "diào,tiáo"), read from its JSON without importing the package,
+    whose phrase dictionary is most of its 0.4 s import and is not needed here."""
+    spec = importlib.util.find_spec("pypinyin")
+    if spec is None or spec.origin is None:
+        return {}
+    with open(os.path.join(os.path.dirname(spec.origin), "pinyin_dict.json"), encoding="utf-8") as f:
+        table: dict[str, str] = json.load(f)
+    return table
+
+
+def _toneless(syllable: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFD", syllable.replace("ü", "v")) if not unicodedata.combining(c))
+
+
+@lru_cache(maxsize=16384)
+def all_readings(ch: str) -> tuple[str, ...]:
+    """A character's toneless readings, the usual one first (调 → diao, tiao); empty for a non-Chinese one."""
     if not "\u4e00" <= ch <= "\u9fff":
-        return frozenset()
-    from pypinyin import Style, pinyin
+        return ()
+    listed = _pinyin_table().get(str(ord(ch)), "")
+    return tuple(dict.fromkeys(_toneless(r) for r in listed.split(",") if r))
 
-    return frozenset(pinyin(ch, style=Style.NORMAL)[0])
 
-
-def term_key(term: str) -> tuple[str, ...]:
-    from pypinyin import Style, lazy_pinyin
-
-    return tuple(lazy_pinyin(term, style=Style.NORMAL))
+@lru_cache(maxsize=16384)
+def readings(ch: str) -> frozenset[str]:
+    """The reading a keyboard offers a character under: its usual one (已 → yi, not its rare si)."""
+    return frozenset(all_readings(ch)[:1])
 
 
 class PinyinIndex:
@@ -79,11 +96,13 @@ class PinyinIndex:
 
     def __init__(self, terms: Iterable[str]) -> None:
         self.terms = frozenset(t for t in terms if _CJK_WORD.match(t))
-        self.by_first: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+        # a term's character by its two commonest readings (调解 is tiao jie, 调 first diao), not its rare ones
+        # (假 is also read ge: 请各 is not 请假); each term is filed under the readings of its first character
+        self.by_first: dict[str, list[tuple[str, tuple[frozenset[str], ...]]]] = {}
         for term in sorted(self.terms, key=len, reverse=True):  # longer terms first
-            key = term_key(term)
-            if len(key) == len(term):
-                self.by_first.setdefault(key[0], []).append((term, key))
+            key = tuple(frozenset(all_readings(ch)[:2]) for ch in term)
+            for reading in sorted(key[0]):
+                self.by_first.setdefault(reading, []).append((term, key))
 
     def correct(self, text: str) -> str:
         """The text with every safe same-pinyin slip of a known term put back."""
@@ -114,13 +133,13 @@ class PinyinIndex:
                     return term
         return None
 
-    def _safe(self, text: str, i: int, window: str, term: str, key: tuple[str, ...]) -> bool:
+    def _safe(self, text: str, i: int, window: str, term: str, key: tuple[frozenset[str], ...]) -> bool:
         changed = [k for k, (a, b) in enumerate(zip(window, term, strict=True)) if a != b]
         if not changed or len(changed) > (1 if len(term) <= 3 else 2):
             return False
         if any(window[k] in _FUNCTION_CHARS or window[k] in _NUMERALS for k in changed):
             return False
-        if any(key[k] not in readings(ch) for k, ch in enumerate(window)):
+        if any(not (key[k] & readings(ch)) for k, ch in enumerate(window)):
             return False
         if window in self.terms or common(window):
             return False

@@ -134,6 +134,23 @@ def decorations_off(text: str) -> str:
     return text
 
 
+# Voice input says a whole report in one breath, without a stop: 实到8人张三李四请假. Clause-based readers
+# (absentees, a problem's clause) need the breaks, so a long run with no punctuation at all gets them after an
+# attendance count and before the words that open a new clause.
+_RUN_ON_MIN = 14
+_PUNCTUATION = re.compile(r"[\s,.!?;:，。！？；：、]")
+_BREAKS = re.compile(
+    r"((?:应到|实到|到会|到了|来了|缺席|出席)\d{1,3}(?:人|名|个|位))(?=[\u4e00-\u9fa5])"
+    r"|(?<=[\u4e00-\u9fa5])(?=另外|然后|但是|不过|其余|其他的?(?:都|人|没|一切))"
+)
+
+
+def segment_run_on(text: str) -> str:
+    if len(text) < _RUN_ON_MIN or _PUNCTUATION.search(text):
+        return text
+    return _BREAKS.sub(lambda m: (m.group(1) or "") + ",", text)
+
+
 def normalize(text: str) -> str:
     text = decorations_off(to_halfwidth(text))
     text = re.sub(r"\s+", " ", text).strip()
@@ -141,4 +158,4 @@ def normalize(text: str) -> str:
         text = pattern.sub(replacement, text)
     text = typed_numerals(homophones.correct(text))
     text = _ATTENDANCE_NUMBER.sub(lambda m: m.group(1) + m.group(2) + str(to_int(m.group(3)) or m.group(3)), text)
-    return quantities_to_digits(text, PROTECTED)
+    return segment_run_on(quantities_to_digits(text, PROTECTED))
