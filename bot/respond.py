@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 import handlers.registry
 from bot.config import Settings
 from bot.models import Actor, CardUpdate, Inbound, Kind, Outgoing
+from bot.store.people import roster_rows, roster_stamp
 from bot.store.tables import AuditLog, CardRecord
 from cards.content import phrase
 from cards.model import Card
@@ -24,6 +25,7 @@ from handlers.context import Context, Policy
 from handlers.forms import engine as form_engine
 from handlers.forms.state import FormDesk
 from handlers.nlu import understand
+from handlers.nlu.gazetteer import Gazetteer
 from knowledge.rules import rules_from
 
 handlers.registry.load()
@@ -86,13 +88,29 @@ def respond(ctx: Context) -> list[Outgoing]:
     return ctx.out
 
 
+_GAZETTEERS: dict[str, tuple[tuple[object, ...], Gazetteer]] = {}
+
+
+def gazetteer_for(session: Session, actor: Actor) -> Gazetteer | None:
+    """The sender's part of the roster as a gazetteer, built once per org scope and rebuilt when the roster
+    changes (roster_stamp); None for someone outside the roster's tree."""
+    if not actor.org_path or actor.person_id <= 0:
+        return None
+    stamp = roster_stamp(session)
+    cached = _GAZETTEERS.get(actor.org_path)
+    if cached is None or cached[0] != stamp:
+        cached = (stamp, Gazetteer.scoped(roster_rows(session, actor.org_path), actor.org_path))
+        _GAZETTEERS[actor.org_path] = cached
+    return cached[1]
+
+
 def route_key(ctx: Context) -> str:
     inbound = ctx.inbound
     if inbound.kind == Kind.TEXT or (inbound.kind == Kind.VOICE and inbound.text):
         if form_engine.intercept(ctx):
             return "form"
         if ctx.understood is None:
-            ctx.understood = understand(inbound.text or "", ctx.local_now)
+            ctx.understood = understand(inbound.text or "", ctx.local_now, gazetteer_for(ctx.session, ctx.actor))
         if ctx.understood.sure or ctx.understood.intent in NEVER_CLARIFY:
             return ctx.understood.intent
         return "clarify"

@@ -1,5 +1,6 @@
 """发通知: the declaration of the broadcast intent (handled by handlers/broadcast.py) and its fields — whom
-the notice is for and what it says, both kept as written."""
+the notice is for and what it says, both kept as written (a same-pinyin slip in the audience put back:
+通知全体党圆 is for 全体党员; the content stays exactly as sent)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from handlers.catalogue import Intent
+from handlers.nlu.homophones import correct
 
 Fields = dict[str, Any]
 
@@ -25,12 +27,15 @@ BROADCAST = re.compile(
 
 def broadcast_fields(text: str, original: str, now: datetime) -> Fields:
     out: Fields = {}
-    m = BROADCAST.search(original.strip())
+    sent = original.strip()
+    fixed = correct(sent)  # same length as sent: a slip is put back character for character
+    m = BROADCAST.search(fixed)
     if not m:
         return out
-    audience, rest = m.group("aud"), m.group("rest")
-    while extra := _HEAD.match(rest):  # 全体党员干部: keep the whole noun phrase
-        audience, rest = audience + extra.group(0), rest[extra.end() :]
+    audience, at = m.group("aud"), m.start("rest")
+    while extra := _HEAD.match(fixed, at):  # 全体党员干部: keep the whole noun phrase
+        audience, at = audience + extra.group(0), extra.end()
+    rest = sent[at:]
     out["audience"] = audience.removeprefix("一下").strip()
     colon = re.match(r"\s*(?:一下|下)?\s*[:：]\s*(?P<content>.+)$", rest, re.S)
     if colon:

@@ -3,7 +3,7 @@ the plan import (knowledge/plan/) and the reminders (scheduler/) all start from.
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.store.tables import Org, Person, PersonRole
@@ -25,3 +25,24 @@ def holders(session: Session, org: Org, roles: tuple[str, ...]) -> list[Person]:
             .distinct()
         )
     )
+
+
+def roster_stamp(session: Session) -> tuple[object, ...]:
+    """Changes whenever the roster does (a person added, changed or retired, an org added): the key a cache
+    of anything derived from the roster is kept under."""
+    people = session.execute(select(func.count(Person.id), func.max(Person.updated_at))).one()
+    orgs = session.execute(select(func.count(Org.id), func.max(Org.id))).one()
+    return (*people, *orgs)
+
+
+def roster_rows(session: Session, org_path: str) -> list[tuple[str, str]]:
+    """(name, org path) of every active person under the township of `org_path`, and every org path there."""
+    town = "/".join(org_path.split("/")[:2])
+    rows = session.execute(
+        select(Person.name, Org.path)
+        .join(Org, Person.org_id == Org.id)
+        .where(Person.active.is_(True), (Org.path == town) | Org.path.like(town + "/%"))
+        .order_by(Person.id)
+    ).all()
+    orgs = session.scalars(select(Org.path).where((Org.path == town) | Org.path.like(town + "/%"))).all()
+    return [(name, path) for name, path in rows] + [("", path) for path in orgs]

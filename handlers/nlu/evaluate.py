@@ -2,10 +2,15 @@
 intent and per field, and the misses.
 
     python -m handlers.nlu.evaluate tests/data/nlu-labelled.jsonl [more.jsonl …] [--misses]
+                                    [--roster bot/store/demo/roster.csv]
+
+With --roster, each message is read with the roster as a gazetteer (handlers/nlu/gazetteer.py), scoped to the
+row's `sender` (a roster name) when it names one, else to the whole roster.
 """
 
 from __future__ import annotations
 
+import csv
 import json
 import sys
 from collections import Counter
@@ -16,6 +21,23 @@ from typing import Any
 
 from handlers.nlu import understand
 from handlers.nlu.chinese_time import TZ
+from handlers.nlu.gazetteer import Gazetteer
+
+
+@dataclass(frozen=True)
+class Roster:
+    """A roster CSV (姓名, 组织 columns, as `cadrebot roster import` reads) as gazetteers per sender."""
+
+    members: tuple[tuple[str, str], ...]  # (name, org path)
+
+    @classmethod
+    def read(cls, path: Path) -> Roster:
+        with path.open(encoding="utf-8-sig", newline="") as f:
+            return cls(tuple((row["姓名"].strip(), row["组织"].strip()) for row in csv.DictReader(f)))
+
+    def for_sender(self, sender: str | None) -> Gazetteer:
+        path = next((org for name, org in self.members if name == sender), None)
+        return Gazetteer.scoped(self.members, path)
 
 
 @dataclass
@@ -76,11 +98,11 @@ def same(expected: Any, got: Any) -> bool:
     return expected == got
 
 
-def evaluate(rows: list[dict[str, Any]]) -> Report:
+def evaluate(rows: list[dict[str, Any]], roster: Roster | None = None) -> Report:
     report = Report()
     for row in rows:
         today = datetime.strptime(row.get("today", "2024-05-15"), "%Y-%m-%d").replace(hour=10, tzinfo=TZ)
-        u = understand(row["text"], today)
+        u = understand(row["text"], today, roster.for_sender(row.get("sender")) if roster else None)
         report.total += 1
         report.per_intent[row["intent"]] += 1
         wrong: dict[str, Any] = {}
@@ -105,8 +127,13 @@ def evaluate(rows: list[dict[str, Any]]) -> Report:
 def main(argv: list[str] | None = None) -> int:
     args = argv if argv is not None else sys.argv[1:]
     show = "--misses" in args
+    roster = None
+    if "--roster" in args:
+        at = args.index("--roster")
+        roster = Roster.read(Path(args[at + 1]))
+        args = args[:at] + args[at + 2 :]
     paths = [Path(a) for a in args if not a.startswith("--")]
-    report = evaluate(load(paths))
+    report = evaluate(load(paths), roster)
     print(report.text())
     if show:
         print()

@@ -11,7 +11,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from handlers.nlu.numbers import quantities_to_digits, to_int
+from handlers.nlu import homophones
+from handlers.nlu.lexicon import EMOJI
+from handlers.nlu.numbers import COUNTERS, quantities_to_digits, to_int
 
 _FULLWIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}
 _FULLWIDTH[0x3000] = 0x20
@@ -103,10 +105,57 @@ _ATTENDANCE_NUMBER = re.compile(  # 应到那个三十二个: voice input puts f
 )
 
 
+# Numerals phones type: 廿三 = 23, 卅 = 30, 仨人 = 3人, 俩人 = 2人, 2十户 = 20户 (digits and numerals mixed)
+_TWENTY_THIRTY = re.compile(r"[廿卅](?=[一二三四五六七八九]|(?:" + COUNTERS + r")|$|[\s,.!?，。！？])")
+_SA_LIA = re.compile(r"[仨俩](?=(?:" + COUNTERS + r")|$|[\s,.!?，。！？])")
+_MIXED = re.compile(r"(?<![\d.])(\d{1,3}[十百千万](?:\d|[一二三四五六七八九])?)(?=" + COUNTERS + r")")
+# emoji and decoration: ✅ 👍 🙏 between words, 。。。 ！！ ~~ runs
+_PUNCT_RUNS = [
+    (re.compile(r"[.。…]{2,}"), "。"),
+    (re.compile(r"!{2,}"), "!"),
+    (re.compile(r"\?{2,}"), "?"),
+    (re.compile(r",{2,}"), ","),
+    (re.compile(r"(?<!\d)[~～]+|[~～]+(?!\d)"), " "),
+]
+
+
+def typed_numerals(text: str) -> str:
+    text = _TWENTY_THIRTY.sub(lambda m: "二十" if m.group(0) == "廿" else "三十", text)
+    text = _SA_LIA.sub(lambda m: "三" if m.group(0) == "仨" else "两", text)
+    return _MIXED.sub(lambda m: str(to_int(m.group(1)) or m.group(1)), text)
+
+
+def decorations_off(text: str) -> str:
+    """Emoji and repeated punctuation out of a message that has words (an emoji-only message keeps them)."""
+    if EMOJI.search(text) and re.search(r"[\u4e00-\u9fa5A-Za-z0-9]", text):
+        text = EMOJI.sub(" ", text)
+    for pattern, replacement in _PUNCT_RUNS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+# Voice input says a whole report in one breath, without a stop: 实到8人张三李四请假. Clause-based readers
+# (absentees, a problem's clause) need the breaks, so a long run with no punctuation at all gets them after an
+# attendance count and before the words that open a new clause.
+_RUN_ON_MIN = 14
+_PUNCTUATION = re.compile(r"[\s,.!?;:，。！？；：、]")
+_BREAKS = re.compile(
+    r"((?:应到|实到|到会|到了|来了|缺席|出席)\d{1,3}(?:人|名|个|位))(?=[\u4e00-\u9fa5])"
+    r"|(?<=[\u4e00-\u9fa5])(?=另外|然后|但是|不过|其余|其他的?(?:都|人|没|一切))"
+)
+
+
+def segment_run_on(text: str) -> str:
+    if len(text) < _RUN_ON_MIN or _PUNCTUATION.search(text):
+        return text
+    return _BREAKS.sub(lambda m: (m.group(1) or "") + ",", text)
+
+
 def normalize(text: str) -> str:
-    text = to_halfwidth(text)
+    text = decorations_off(to_halfwidth(text))
     text = re.sub(r"\s+", " ", text).strip()
     for pattern, replacement in TYPOS:
         text = pattern.sub(replacement, text)
+    text = typed_numerals(homophones.correct(text))
     text = _ATTENDANCE_NUMBER.sub(lambda m: m.group(1) + m.group(2) + str(to_int(m.group(3)) or m.group(3)), text)
-    return quantities_to_digits(text, PROTECTED)
+    return segment_run_on(quantities_to_digits(text, PROTECTED))
