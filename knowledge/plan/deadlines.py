@@ -86,12 +86,22 @@ def _hits(text: str) -> list[_Hit]:
     for m in DATE_RE.finditer(text):
         if not _plausible(m, text):
             continue
+        if hits and hits[-1].end > m.start():
+            continue  # inside a range already read: 4月10日至20日
         if hits and _RANGE_JOIN.fullmatch(text[hits[-1].end : m.start()]):
             first = hits.pop()  # 4月至6月: one span, ending with its last part
             hits.append(_Hit(first.start, m.end(), text[first.start : m.end()], m, first.first or first.match))
             continue
         hits.append(_Hit(m.start(), m.end(), m.group(0), m))
+        if m.group("month") and m.group("day") and (tail := _DAY_END.match(text, m.end() - len(m.group("before") or ""))):
+            # 4月10日至20日: the end day is in the same month
+            end = DATE_RE.match(f"{m.group('year') or ''}{'年' if m.group('year') else ''}{m.group('month')}月{tail.group('day')}日{tail.group('before') or ''}")
+            if end is not None:
+                hits[-1] = _Hit(m.start(), tail.end(), text[m.start() : tail.end()], end, m)
     return hits
+
+
+_DAY_END = re.compile(rf"\s*(?:至|到|—|－|-|~|～)\s*(?P<day>{_NUM})\s*[日号](?P<before>\s*(?:以前|之前|前|以内|内))?")
 
 
 def explicit_years(text: str) -> list[int]:

@@ -122,7 +122,10 @@ ATTR_RE = re.compile(rf"^[（(]?\s*(?:{_KEY})\s*[：:]")
 _FIELD_RE = re.compile(rf"(?P<key>{_KEY})\s*[：:]")
 _OWNER_KEYS = ("责任单位", "责任主体", "牵头单位", "责任部门", "负责单位", "主责单位", "实施主体")
 _TIME_KEYS = ("完成时限", "完成时间", "时间节点", "时限要求", "时限", "时间")
-STAGE_PART_RE = re.compile(r"时间安排|方法步骤|实施步骤|工作步骤|步骤安排|进度安排|时间节点|推进步骤|阶段安排|实施阶段")
+STAGE_PART_RE = re.compile(
+    r"时间安排|方法步骤|实施步骤|工作步骤|步骤安排|进度安排|时间节点|推进步骤|阶段安排|实施阶段|时间进度|工作进度|实施时间"
+    r"|进度要求|时间要求|推进计划|工作流程|实施程序|步骤|阶段"
+)
 GUARANTEE_RE = re.compile(r"保障|工作要求|有关要求|要求$|组织领导|加强领导|纪律|组织实施|督查考核|监督考核|考核督导")
 _ACTION_HEAD_RE = re.compile(r"行动|着力")
 # What a bracketed date note may say besides its dates: （2024年7月底前）, (6月底前完成), （4月10日至4月20日）
@@ -264,7 +267,7 @@ def _trailer(lines: list[str]) -> tuple[list[str], tuple[int, int] | None]:
             break
         lines.pop()
     if issued is None:
-        for line in lines[-3:]:
+        for line in lines[:3] + lines[-3:]:
             if (m := _ISSUE_RE.match(line)) is not None and (y := dl.cn_int(m.group("y"))) and (
                 mo := dl.cn_int(m.group("m"))
             ):
@@ -277,6 +280,7 @@ def _tree(lines: list[str]) -> tuple[list[str], list[_Node]]:
     preamble: list[str] = []
     roots: list[_Node] = []
     stack: list[_Node] = []  # the open nodes, outermost first
+    annex = False
     for line in lines:
         if _SKIP_RE.fullmatch(line):
             continue
@@ -286,16 +290,30 @@ def _tree(lines: list[str]) -> tuple[list[str], list[_Node]]:
             roots.append(node)
             stack = [node]
             continue
+        if _ANNEX_RE.match(line):
+            stack, annex = [], True  # 附件：1．任务清单 — the list of attachments is no task
+            continue
         found = _item_match(line)
+        if annex and found is not None and _ANNEX_ITEM_RE.search(line):
+            continue
         in_stages = bool(stack) and stack[0].kind == "part" and bool(STAGE_PART_RE.search(stack[0].head))
-        if found is None and in_stages and _starts_with_date(line):
-            found = ("dated", re.match(r"^(?P<num>)(?P<n>)(?P<rest>.*)$", line))  # type: ignore[assignment]
+        if found is None and in_stages and stack[-1].kind in ("part", "dated") and _starts_with_date(line):
+            # 2025年3月至4月：项目申报。 / 3月底前，完成摸底；6月底前，完成整改。 — each dated clause a stage
+            for clause in _dated_clauses(line):
+                node = _Node("dated", "", None, clause, [], [], [])
+                if stack[-1].kind == "dated":
+                    stack.pop()
+                stack[-1].children.append(node)
+                stack.append(node)
+            continue
         if found is not None:
             while True:  # "1.（1）扩种油茶": an untitled item 1 holding item （1）
                 kind, m = found
                 number, n = _number_of(kind, m) if kind != "dated" else ("", None)
                 node = _Node(kind, number, n, m.group("rest").strip(), [], [], [])
                 at = next((i for i, open_ in enumerate(stack) if open_.kind == kind), None)
+                if at is None:  # a mark not open yet: it cannot sit inside marks that are by custom deeper
+                    at = next((i for i, o in enumerate(stack) if _RANK.get(o.kind, 0) >= _RANK[kind]), None)
                 if at is not None:
                     del stack[at:]
                 if stack:
@@ -317,6 +335,24 @@ def _tree(lines: list[str]) -> tuple[list[str], list[_Node]]:
         else:
             stack[-1].paras.append(_Para(line, []))
     return preamble, roots
+
+
+_RANK = {"cn": 1, "stage": 1, "arabic": 2, "paren": 3, "circled": 4, "dated": 5}
+_ANNEX_RE = re.compile(r"^附件\s*\d*\s*[：:]")
+_ANNEX_ITEM_RE = re.compile(r"(?:表|清单|名单|一览表|方案|办法|细则|台账)\s*[》]?$")
+
+
+def _dated_clauses(line: str) -> list[str]:
+    """A line of dated steps, cut where each new date starts a clause."""
+    clauses: list[str] = []
+    for part in re.split(r"(?<=[；;。])", line):
+        if not part.strip():
+            continue
+        if clauses and not _starts_with_date(part.strip()):
+            clauses[-1] += part
+        else:
+            clauses.append(part.strip())
+    return clauses
 
 
 def _starts_with_date(line: str) -> bool:
@@ -360,8 +396,8 @@ def parse_plan(text: str, year: int | None = None) -> Plan:
 def _part(plan: Plan, node: _Node, built: list[_Task]) -> None:
     head = node.head
     kind = "goal" if GOAL_RE.search(head) else "part"
-    guarantees = bool(GUARANTEE_RE.search(head)) and "任务" not in head
     stage = bool(STAGE_PART_RE.search(head))
+    guarantees = bool(GUARANTEE_RE.search(head)) and "任务" not in head and not stage
     notes, clean = _notes(head)
     own_body = "。" in clean.rstrip("。") or bool(notes)
     if kind == "part" and not guarantees and not node.children and own_body:
@@ -457,8 +493,11 @@ def _items(plan: Plan, nodes: list[_Node], parent: str, prefix: str, built: list
                 built.append(_para_task(para, node.head, code, i, stage))
                 plan.sections.append(built[-1].section)
         else:
-            built.append(_make_task(node, parent, code, stage))
+            built.append(_make_task(node, parent, code, stage or bool(_STAGE_HEAD_RE.search(clean))))
             plan.sections.append(built[-1].section)
+
+
+_STAGE_HEAD_RE = re.compile(r"阶段|第[一二三四五六七八九十]步")
 
 
 def _node_note(node: _Node) -> tuple[str | None, str]:
@@ -497,6 +536,12 @@ def _task_from(
         if w and when is None:
             when = w
         owner = owner or o
+    if when is None or not owner:  # 内容……。完成时限：6月底前 — the keys written inline, without brackets
+        inline_when, inline_owner = _fields(clean_head)
+        when = when if when is not None else inline_when
+        owner = owner or inline_owner
+        if _FIELD_RE.search(clean_head):
+            clean_head = clean_head[: _FIELD_RE.search(clean_head).start()].rstrip("（(，,；; ")  # type: ignore[union-attr]
     if attrs and not raw_note:
         raw_note = "；".join(a.strip("（()）") for a in attrs)
     title_src = clean_head
@@ -511,6 +556,9 @@ def _task_from(
             a, b = spans[0]
             when = segment[a:b]
             title_src = (segment[:a] + segment[b:]).strip() + clean_head[len(segment) :]
+    if stage and when is None and clean_body and _starts_with_date(clean_body[0]):
+        a, b = dl.date_spans(clean_body[0])[0]  # （一）动员部署阶段 / 2024年4月10日至20日。……
+        when = clean_body[0][a:b]
     title = _first_sentence(title_src)
     if not title and clean_body:
         title = _first_sentence(clean_body[0])
