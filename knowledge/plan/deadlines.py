@@ -93,9 +93,15 @@ def _hits(text: str) -> list[_Hit]:
             hits.append(_Hit(first.start, m.end(), text[first.start : m.end()], m, first.first or first.match))
             continue
         hits.append(_Hit(m.start(), m.end(), m.group(0), m))
-        if m.group("month") and m.group("day") and (tail := _DAY_END.match(text, m.end() - len(m.group("before") or ""))):
+        if (
+            m.group("month")
+            and m.group("day")
+            and (tail := _DAY_END.match(text, m.end() - len(m.group("before") or "")))
+        ):
             # 4月10日至20日: the end day is in the same month
-            end = DATE_RE.match(f"{m.group('year') or ''}{'年' if m.group('year') else ''}{m.group('month')}月{tail.group('day')}日{tail.group('before') or ''}")
+            end = DATE_RE.match(
+                f"{m.group('year') or ''}{'年' if m.group('year') else ''}{m.group('month')}月{tail.group('day')}日{tail.group('before') or ''}"
+            )
             if end is not None:
                 hits[-1] = _Hit(m.start(), tail.end(), text[m.start() : tail.end()], end, m)
     return hits
@@ -138,7 +144,9 @@ def _first_day(m: re.Match[str], year: int) -> date | None:
             if m.group("day"):
                 day = cn_int(m.group("day"))
                 return date(year, month, day) if day is not None else None
-            return date(year, month, {"中旬": 11, "下旬": 21, "中": 11, "底": 21, "末": 21}.get(m.group("part") or "", 1))
+            return date(
+                year, month, {"中旬": 11, "下旬": 21, "中": 11, "底": 21, "末": 21}.get(m.group("part") or "", 1)
+            )
         if m.group("quarter"):
             return date(year, _QUARTER[m.group("quarter")] - 2, 1)
         return date(year, 7, 1) if m.group("half") == "下半年" else None

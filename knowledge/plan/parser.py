@@ -1,22 +1,29 @@
 """A work plan's text → Plan: its parts, actions, tasks and guarantees, each with its full text, deadlines
-(完成时限), quantified targets and responsible level.
+(完成时限), owner (责任单位), recurrence, quantified targets and responsible level.
 
-The shape read is the usual one of a 工作方案:
+Plans come in many shapes; the parser reads the numbering, not one layout:
 
-    title line
-    preamble (按照…，现制定如下工作方案。)
-    一、总体目标                       → goal: the paragraphs under it
-    二、重点任务                       → part
-    （一）实施“…行动”，着力…           → action (a numbered heading with no sentence of its own)
-    完善村党组织设置。……（完成时限：…） → task: its first sentence is its title; code "1-1", "1-2", …
-    三、组织保障                       → part
-    （七）压实工作责任。……             → guarantee (a numbered heading with its text on the same line)
+    title line, preamble                          → preamble
+    一、总体目标 / 指导思想                          → goal (its items are goal items)
+    二、重点任务 (any part that is not a goal, guarantee) → part; the items under it, at any depth, are read by
+        their marks — （一） 第一阶段 · 1、 1. · （1） · ① — nested in the order the marks appear ("1.（1）" too);
+        an item with items under it is an action, an item without is a task, and paragraphs under a bare heading
+        are tasks of their own when they carry their own 完成时限 (the shipped plan's shape), else its body
+    三、时间安排 / 方法步骤 / 实施步骤 …                → stages: each item, or each line led by a date
+        ("2025年3月至4月：项目申报"), is a task due when its date range ends (its start kept)
+    四、保障措施 / 工作要求                          → guarantee
 
-Deadlines come from the 完成时限 note. A date the body sets ("2021年底前，90%以上…") is kept too: as the task's
-deadline when it has no note, as an extra labelled milestone when its date is not already in the note, and not
-at all when the note gives the same date (one reminder for one date). A month without a year takes the year
-written before it in the same note, else the plan's year: the `year` given, else the year most of the document's
-dates are written with, else one in the title.
+A task's time and owner come from a bracketed note anywhere in it — （完成时限：…；责任单位：…）, a bare date
+（2024年7月底前）, (6月底前完成), （长期坚持） — or from 责任单位： / 牵头单位： / 完成时限： lines of their own under it,
+or from a heading above it; the notes are taken out of its title. A date the body sets ("2021年底前，90%以上…") is
+kept too: as the deadline when there is no note, as an extra labelled milestone when its date is not the note's.
+每周 / 每月 / 每季度 / 每年 … with no date is recurring work: open-ended, with its period. A task with neither a date
+nor an open-ended note is named in the warnings, never dropped.
+
+A month without a year takes the year written before it in the same note, else the plan's year: the `year`
+given, else the one year the title names, else the year most of the deadlines are written with, else the year
+the issue date (the 落款 date) and 明年 give: a plan issued in December whose months are mostly before December
+is for the next year.
 """
 
 from __future__ import annotations
@@ -38,9 +45,6 @@ _CN_NUM = "一二三四五六七八九十"
 PART_RE = re.compile(rf"^(?P<n>[{_CN_NUM}]+)\s*[、．.]\s*(?P<rest>.+)$")
 
 
-# The note at the end of a task: （完成时限：2021年6月底前）, also (牵头单位：…；完成时限：…)
-TAIL_RE = re.compile(r"[（(](?P<inner>[^（）()]*)[）)][。．.\s]*$")
-TIME_KEY_RE = re.compile(r"(?:完成时限|完成时间|时间节点|时限要求|时限)\s*[：:]\s*(?P<when>[^；;]*)")
 GOAL_RE = re.compile(r"目标|指导思想|总体要求|基本原则")
 
 _SKIP_RE = re.compile(r"附件\s*\d*|[-—\s\d]+")  # attachment labels and page numbers left by a conversion
@@ -129,8 +133,12 @@ STAGE_PART_RE = re.compile(
 GUARANTEE_RE = re.compile(r"保障|工作要求|有关要求|要求$|组织领导|加强领导|纪律|组织实施|督查考核|监督考核|考核督导")
 _ACTION_HEAD_RE = re.compile(r"行动|着力")
 # What a bracketed date note may say besides its dates: （2024年7月底前）, (6月底前完成), （4月10日至4月20日）
-_DATE_NOTE_FILLER = re.compile(r"[\s，,、；;。.]|以前|之前|前|完成|全面|基本|开始|启动|截止|止|至|到|—|－|-|~|～|以内|内|起")
-_SIGNATURE_RE = re.compile(r"(?:人民政府|委员会|办公室|党委|党支部|总支部|支部|指挥部|领导小组|工作组|办事处|政府|村委|居委)$")
+_DATE_NOTE_FILLER = re.compile(
+    r"[\s，,、；;。.]|以前|之前|前|完成|全面|基本|开始|启动|截止|止|至|到|—|－|-|~|～|以内|内|起"
+)
+_SIGNATURE_RE = re.compile(
+    r"(?:人民政府|委员会|办公室|党委|党支部|总支部|支部|指挥部|领导小组|工作组|办事处|政府|村委|居委)$"
+)
 _ISSUE_RE = re.compile(
     r"^[（(]?(?P<y>\d{4}|[〇零一二三四五六七八九]{4})\s*年\s*(?P<m>\d{1,2}|[一二三四五六七八九十]{1,3})\s*月"
     r"\s*(?:\d{1,2}|[一二三四五六七八九十]{1,3})\s*日\s*(?:印发|发布|制定|制发)?[）)]?$"
@@ -152,7 +160,9 @@ def _fields(text: str) -> tuple[str | None, str]:
     owner = ""
     for i, m in enumerate(found):
         value = text[m.end() : found[i + 1].start() if i + 1 < len(found) else len(text)]
-        value = value.strip(" \t，,；;。.）)")
+        value = value.strip(" \t，,；;。.")
+        while value.endswith(("）", ")")) and value.count("）") + value.count(")") > value.count("（") + value.count("("):
+            value = value[:-1].rstrip(" \t，,；;。.")
         if m.group("key") in _TIME_KEYS and when is None:
             when = value
         elif m.group("key") in _OWNER_KEYS and not owner:
@@ -268,8 +278,10 @@ def _trailer(lines: list[str]) -> tuple[list[str], tuple[int, int] | None]:
         lines.pop()
     if issued is None:
         for line in lines[:3] + lines[-3:]:
-            if (m := _ISSUE_RE.match(line)) is not None and (y := dl.cn_int(m.group("y"))) and (
-                mo := dl.cn_int(m.group("m"))
+            if (
+                (m := _ISSUE_RE.match(line)) is not None
+                and (y := dl.cn_int(m.group("y")))
+                and (mo := dl.cn_int(m.group("m")))
             ):
                 issued = (y, mo)
     return lines, issued
@@ -423,7 +435,7 @@ def _part(plan: Plan, node: _Node, built: list[_Task]) -> None:
             sec = Section(
                 kind=sec_kind,
                 title=rest.partition("。")[0].strip(),
-                text="\n".join([rest] + _all_text(child, skip_head=True)),
+                text="\n".join([rest, *_all_text(child, skip_head=True)]),
                 number=child.number,
                 parent=head,
             )
@@ -540,8 +552,8 @@ def _task_from(
         inline_when, inline_owner = _fields(clean_head)
         when = when if when is not None else inline_when
         owner = owner or inline_owner
-        if _FIELD_RE.search(clean_head):
-            clean_head = clean_head[: _FIELD_RE.search(clean_head).start()].rstrip("（(，,；; ")  # type: ignore[union-attr]
+        if (key := _FIELD_RE.search(clean_head)) is not None:
+            clean_head = clean_head[: key.start()].rstrip("（(，,；; ")
     if attrs and not raw_note:
         raw_note = "；".join(a.strip("（()）") for a in attrs)
     title_src = clean_head
@@ -586,9 +598,7 @@ def _make_task(node: _Node, parent: str, code: str, stage: bool) -> _Task:
 
 
 def _para_task(para: _Para, parent: str, prefix: str, i: int, stage: bool) -> _Task:
-    number = ""
-    line = para.text
-    return _task_from(line, [], para.attrs, number, parent, f"{prefix}-{i}" if prefix else str(i), stage)
+    return _task_from(para.text, [], para.attrs, "", parent, f"{prefix}-{i}" if prefix else str(i), stage)
 
 
 def _codes(plan: Plan) -> None:
@@ -680,7 +690,7 @@ def _resolve(plan: Plan, year: int | None, built: list[_Task], issued: tuple[int
         section = task.section
         note = _relative_years(task.when, this, nxt) if task.when else None
         reading = dl.read(note, plan.year) if note is not None else dl.Reading()
-        if note is not None and task.stage or (note is not None and dl.range_start(note, plan.year)):
+        if note is not None:
             section.start = dl.range_start(note, plan.year)
         after = task.body.split(section.title, 1)[-1].lstrip("。；;：:，, \n") if section.title else task.body
         lead = section.title + "\n" + re.split(r"[。；;]", after, maxsplit=1)[0]
