@@ -118,8 +118,9 @@ _ITEM_MARKERS: list[tuple[str, re.Pattern[str]]] = [
     ("cn", re.compile(rf"^(?P<num>[（(]\s*(?P<n>[{_CN_NUM}]+)\s*[）)])\s*(?P<rest>.*)$")),
     ("stage", re.compile(rf"^(?P<num>第(?P<n>[{_CN_NUM}]+)(?:阶段|步))\s*[：:，,、.．]?\s*(?P<rest>.*)$")),
     ("arabic", re.compile(r"^(?P<num>(?P<n>\d{1,2})\s*[.．、](?!\d))\s*(?P<rest>.*)$")),
-    ("paren", re.compile(r"^(?P<num>[（(]\s*(?P<n>\d{1,2})\s*[）)])\s*(?P<rest>.*)$")),
+    ("paren", re.compile(r"^(?P<num>[（(]?\s*(?P<n>\d{1,2})\s*[）)])\s*(?P<rest>.*)$")),
     ("circled", re.compile(r"^(?P<num>(?P<n>[①-⑳]))\s*(?P<rest>.*)$")),
+    ("bullet", re.compile(r"^(?P<num>(?P<n>[•●○◆◇■□▪▶★☆√]))\s*(?P<rest>.+)$")),
 ]
 _KEY = r"责任单位|责任主体|牵头单位|责任部门|负责单位|主责单位|实施主体|配合单位|协办单位|责任领导|责任人|完成时限|完成时间|时间节点|时限要求|时限|时间"
 ATTR_RE = re.compile(rf"^[（(]?\s*(?:{_KEY})\s*[：:]")
@@ -161,7 +162,9 @@ def _fields(text: str) -> tuple[str | None, str]:
     for i, m in enumerate(found):
         value = text[m.end() : found[i + 1].start() if i + 1 < len(found) else len(text)]
         value = value.strip(" \t，,；;。.")
-        while value.endswith(("）", ")")) and value.count("）") + value.count(")") > value.count("（") + value.count("("):
+        while value.endswith(("）", ")")) and value.count("）") + value.count(")") > value.count("（") + value.count(
+            "("
+        ):
             value = value[:-1].rstrip(" \t，,；;。.")
         if m.group("key") in _TIME_KEYS and when is None:
             when = value
@@ -259,6 +262,8 @@ def _number_of(kind: str, m: re.Match[str]) -> tuple[str, int | None]:
     number = m.group("num").replace("(", "（").replace(")", "）").replace(" ", "")
     if kind == "circled":
         return number, ord(raw) - ord("①") + 1
+    if kind == "bullet":
+        return "", None
     if kind in ("arabic", "paren"):
         return (raw if kind == "arabic" else number), int(raw)
     return number, dl.cn_int(raw)
@@ -349,7 +354,7 @@ def _tree(lines: list[str]) -> tuple[list[str], list[_Node]]:
     return preamble, roots
 
 
-_RANK = {"cn": 1, "stage": 1, "arabic": 2, "paren": 3, "circled": 4, "dated": 5}
+_RANK = {"cn": 1, "stage": 1, "arabic": 2, "paren": 3, "circled": 4, "bullet": 4, "dated": 5}
 _ANNEX_RE = re.compile(r"^附件\s*\d*\s*[：:]")
 _ANNEX_ITEM_RE = re.compile(r"(?:表|清单|名单|一览表|方案|办法|细则|台账)\s*[》]?$")
 
@@ -400,6 +405,8 @@ def parse_plan(text: str, year: int | None = None) -> Plan:
             _part(plan, root, built)
         else:
             _items(plan, [root], "", "", built, stage=False)
+    if not built:
+        _paragraph_tasks(plan, built)
     _codes(plan)
     _resolve(plan, year, built, issued, text)
     return plan
@@ -442,6 +449,28 @@ def _part(plan: Plan, node: _Node, built: list[_Task]) -> None:
             plan.sections.append(sec)
         return
     _items(plan, node.children, head, "", built, stage)
+
+
+def _paragraph_tasks(plan: Plan, built: list[_Task]) -> None:
+    """No numbered task anywhere: the paragraphs of the parts that are not goal or guarantee are its tasks."""
+    sections: list[Section] = []
+    for section in plan.sections:
+        sections.append(section)
+        if section.kind != "part" or section.text == f"{section.number}、{section.title}":
+            continue
+        if GUARANTEE_RE.search(section.title) and "任务" not in section.title:
+            continue
+        for i, line in enumerate(section.text.split("\n"), 1):
+            if ATTR_RE.match(line) and built:
+                built[-1].section.text += "\n" + line
+                when, owner = _fields(line)
+                built[-1].when = built[-1].when or when
+                built[-1].section.owner = built[-1].section.owner or owner
+                continue
+            task = _task_from(line, [], [], "", section.title, f"{section.number}-{i}", False)
+            built.append(task)
+            sections.append(task.section)
+    plan.sections[:] = sections
 
 
 def _all_text(node: _Node, skip_head: bool = False) -> list[str]:
