@@ -541,3 +541,17 @@ def test_evaluate_matching_is_one_to_one() -> None:
     assert similarity("开展隐患排查", "全面开展隐患排查整治") == 1.0  # containment
     assert similarity("健全红白理事会", "建好活动阵地") < 0.5
     assert match(["修路", "修路"], ["修路"]) == {0: 0}  # one parsed task matches one expected task
+
+
+def test_a_winter_plan_keeps_the_year_it_starts_in() -> None:
+    plan = parse_plan(
+        "关于印发《冬修水利方案》的通知\n一、实施步骤\n（一）发动阶段（2018年11月1日—11月30日）\n"
+        "（二）施工阶段（2018年12月1日—2019年2月28日）\n（三）验收阶段（2019年3月1日—3月31日）\n"
+    )
+    assert (plan.title, plan.year) == ("冬修水利方案", 2018)
+    assert [(t.start, t.deadlines[0].due) for t in plan.tasks] == [
+        (D(2018, 11, 1), D(2018, 11, 30)),
+        (D(2018, 12, 1), D(2019, 2, 28)),
+        (D(2019, 3, 1), D(2019, 3, 31)),
+    ]
+    assert plan.tasks[1].deadline_text == "2018年12月1日—2019年2月28日"

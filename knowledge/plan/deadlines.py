@@ -111,8 +111,15 @@ _DAY_END = re.compile(rf"\s*(?:至|到|—|－|-|~|～)\s*(?P<day>{_NUM})\s*[日
 
 
 def explicit_years(text: str) -> list[int]:
-    """The years written in the date phrases of a text (2021年6月底前 → 2021), in order."""
-    return [y for y in (_year_of(hit) for hit in _hits(text)) if y is not None]
+    """The years written in the date phrases of a text (2021年6月底前 → 2021), in order; a range counts for the year
+    it starts in (2018年12月1日—2019年2月28日 → 2018): the work of a plan issued for 2018 runs into 2019."""
+    years = []
+    for hit in _hits(text):
+        first = hit.first.group("year") if hit.first is not None and hit.first.group("year") else None
+        year = cn_int(first) if first else _year_of(hit)
+        if year is not None:
+            years.append(year)
+    return years
 
 
 def _due(m: re.Match[str], year: int) -> date | None:
@@ -160,7 +167,12 @@ def range_start(text: str, year: int | None) -> date | None:
     for hit in _hits(text):
         if hit.first is None:
             continue
-        use = _year_of(hit) or year
+        use: int | None = year
+        if hit.first.group("year"):
+            use = cn_int(hit.first.group("year"))
+        elif (end_year := _year_of(hit)) is not None:  # 12月1日—2019年2月28日: the start is in 2018
+            first_month, last_month = cn_int(hit.first.group("month") or ""), cn_int(hit.match.group("month") or "")
+            use = end_year - 1 if first_month and last_month and first_month > last_month else end_year
         return _first_day(hit.first, use) if use is not None else None
     return None
 

@@ -394,6 +394,8 @@ def parse_plan(text: str, year: int | None = None) -> Plan:
     title = ""
     if lines and not PART_RE.match(lines[0]) and _item_match(lines[0]) is None:
         title = lines.pop(0)
+        if wrapped := re.fullmatch(r"关于印发\s*《(?P<inner>.+)》\s*的通知", title):
+            title = wrapped.group("inner")  # 关于印发《…工作方案》的通知: the plan's own title
     lines, issued = _trailer(lines)
     plan = Plan(title=title, year=year)
     preamble_lines, roots = _tree(lines)
@@ -583,6 +585,8 @@ def _task_from(
         owner = owner or inline_owner
         if (key := _FIELD_RE.search(clean_head)) is not None:
             clean_head = clean_head[: key.start()].rstrip("（(，,；; ")
+    if when and not raw_note:
+        raw_note = when
     if attrs and not raw_note:
         raw_note = "；".join(a.strip("（()）") for a in attrs)
     title_src = clean_head
