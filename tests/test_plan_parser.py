@@ -555,3 +555,15 @@ def test_a_winter_plan_keeps_the_year_it_starts_in() -> None:
         (D(2019, 3, 1), D(2019, 3, 31)),
     ]
     assert plan.tasks[1].deadline_text == "2018年12月1日—2019年2月28日"
+
+
+def test_which_parts_hold_tasks_and_which_brackets_are_notes() -> None:
+    plan = parse_plan(
+        "2024年方案\n一、基本情况\n1．全村共312户。\n二、目标任务\n（一）新修水渠（2024年5月底前）\n"
+        "（二）召开总结会（2023年12月8日会议）\n三、责任分工\n1．村委会：负责组织实施。\n四、保障措施\n（一）加强领导。\n"
+    )
+    assert [(t.title, [d.due for d in t.deadlines]) for t in plan.tasks] == [
+        ("新修水渠", [D(2024, 5, 31)]),
+        ("召开总结会（2023年12月8日会议）", []),  # a dated remark is not a deadline: left in the title, no date
+    ]
+    assert [s.title for s in plan.of_kind("guarantee")] == ["加强领导"]

@@ -134,6 +134,9 @@ STAGE_PART_RE = re.compile(
 GUARANTEE_RE = re.compile(r"保障|工作要求|有关要求|要求$|组织领导|加强领导|纪律|组织实施|督查考核|监督考核|考核督导")
 _ACTION_HEAD_RE = re.compile(r"行动|着力")
 # What a bracketed date note may say besides its dates: （2024年7月底前）, (6月底前完成), （4月10日至4月20日）
+_NOT_TASKS_RE = re.compile(
+    r"责任分工|职责分工|组织机构|领导小组|工作机构|基本情况|现状|存在问题|工作背景|适用范围|实施范围|参加人员"
+)
 _DATE_NOTE_FILLER = re.compile(
     r"[\s，,、；;。.]|以前|之前|前|完成|全面|基本|开始|启动|截止|止|至|到|—|－|-|~|～|以内|内|起"
 )
@@ -197,7 +200,14 @@ def _as_note(inner: str) -> _Note | None:
         rest = inner
         for a, b in reversed(dl.date_spans(inner)):
             rest = rest[:a] + rest[b:]
-        if len(_DATE_NOTE_FILLER.sub("", rest)) <= 2:
+        left = _DATE_NOTE_FILLER.sub("", rest)
+        spans = dl.date_spans(inner)
+        deadline_like = any(
+            re.search(r"(前|内|底|末|旬|季度|半年|年中)\s*$", inner[a:b]) or re.search(r"至|到|—|－|-|~|～", inner[a:b])
+            for a, b in spans
+        )
+        # （2024年7月底前）、(6月底前完成)、（4月10日至4月20日）、（2024年12月） — not （2023年12月8日会议）
+        if not left or (len(left) <= 2 and deadline_like):
             return _Note(inner.strip(), inner.strip(), "")
         return None
     if len(inner) <= _OPEN_NOTE_MAX and dl.OPEN_RE.search(inner):
@@ -416,9 +426,15 @@ def parse_plan(text: str, year: int | None = None) -> Plan:
 
 def _part(plan: Plan, node: _Node, built: list[_Task]) -> None:
     head = node.head
-    kind = "goal" if GOAL_RE.search(head) else "part"
+    kind = "goal" if GOAL_RE.search(head) and "任务" not in head else "part"  # 二、目标任务 holds tasks
     stage = bool(STAGE_PART_RE.search(head))
     guarantees = bool(GUARANTEE_RE.search(head)) and "任务" not in head and not stage
+    if _NOT_TASKS_RE.search(head) and "任务" not in head:  # 四、责任分工 / 一、基本情况: text, not tasks
+        text = "\n".join(_all_text(node, skip_head=True))
+        plan.sections.append(
+            Section(kind="part", title=head, text=text or f"{node.number}、{head}", number=node.number)
+        )
+        return
     notes, clean = _notes(head)
     own_body = "。" in clean.rstrip("。") or bool(notes)
     if kind == "part" and not guarantees and not node.children and own_body:
@@ -460,7 +476,7 @@ def _paragraph_tasks(plan: Plan, built: list[_Task]) -> None:
         sections.append(section)
         if section.kind != "part" or section.text == f"{section.number}、{section.title}":
             continue
-        if GUARANTEE_RE.search(section.title) and "任务" not in section.title:
+        if (GUARANTEE_RE.search(section.title) or _NOT_TASKS_RE.search(section.title)) and "任务" not in section.title:
             continue
         for i, line in enumerate(section.text.split("\n"), 1):
             if ATTR_RE.match(line) and built:
