@@ -567,3 +567,18 @@ def test_which_parts_hold_tasks_and_which_brackets_are_notes() -> None:
         ("召开总结会（2023年12月8日会议）", []),  # a dated remark is not a deadline: left in the title, no date
     ]
     assert [s.title for s in plan.of_kind("guarantee")] == ["加强领导"]
+
+
+def test_a_task_table_after_the_guarantees_or_an_attachment_header_is_read() -> None:
+    plan = parse_plan(
+        "2025年方案\n一、主要任务\n（一）排查隐患。（2025年4月底前）\n二、保障措施\n（一）加强领导。成立专班。\n"
+        "（二）开展入户宣传。（责任单位：镇宣传办；完成时限：2025年6月底前）\n附件\n任务分解表\n"
+        "（1）建立台账。（责任单位：镇民政办；完成时限：2025年5月底前）\n"
+    )
+    assert [(t.title, t.owner, t.deadlines[0].due) for t in plan.tasks] == [
+        ("排查隐患", "", D(2025, 4, 30)),
+        ("开展入户宣传", "镇宣传办", D(2025, 6, 30)),
+        ("建立台账", "镇民政办", D(2025, 5, 31)),
+    ]
+    assert [s.title for s in plan.of_kind("guarantee")] == ["加强领导"]
+    assert len({t.code for t in plan.tasks}) == 3

@@ -309,6 +309,9 @@ def _tree(lines: list[str]) -> tuple[list[str], list[_Node]]:
     stack: list[_Node] = []  # the open nodes, outermost first
     annex = False
     for line in lines:
+        if _ANNEX_RE.match(line) or re.fullmatch(r"附件\s*\d*", line):
+            stack, annex = [], True  # 附件：1．任务清单 — the list of attachments is no task
+            continue
         if _SKIP_RE.fullmatch(line):
             continue
         if m := PART_RE.match(line):
@@ -316,9 +319,6 @@ def _tree(lines: list[str]) -> tuple[list[str], list[_Node]]:
             node = _Node("part", m.group("n"), n, m.group("rest").strip(), [], [], [])
             roots.append(node)
             stack = [node]
-            continue
-        if _ANNEX_RE.match(line):
-            stack, annex = [], True  # 附件：1．任务清单 — the list of attachments is no task
             continue
         found = _item_match(line)
         if annex and found is not None and _ANNEX_ITEM_RE.search(line):
@@ -453,6 +453,11 @@ def _part(plan: Plan, node: _Node, built: list[_Task]) -> None:
         part.text = "\n".join([p.text for p in paras] + node.attrs)
     if not part.text:
         part.text = f"{node.number}、{head}"  # a bare heading keeps itself as its text
+    if guarantees:  # an item with its own dated 完成时限 is a task, wherever it sits (a task table put last)
+        dated = [c for c in node.children if not c.children and _dated_note(c)]
+        if dated:
+            _items(plan, dated, head, "", built, stage)
+            node = _Node(node.kind, node.number, node.n, head, [], [], [c for c in node.children if c not in dated])
     if kind == "goal" or guarantees:
         for child in node.children:
             sec_kind = "goal" if kind == "goal" else "guarantee"
@@ -489,6 +494,14 @@ def _paragraph_tasks(plan: Plan, built: list[_Task]) -> None:
             built.append(task)
             sections.append(task.section)
     plan.sections[:] = sections
+
+
+def _dated_note(node: _Node) -> bool:
+    when, _ = _node_note(node)
+    for para in node.paras:
+        for attr in para.attrs:
+            when = when or _fields(attr)[0]
+    return bool(when) and dl.has_date(when or "")
 
 
 def _all_text(node: _Node, skip_head: bool = False) -> list[str]:
