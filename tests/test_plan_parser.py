@@ -3,6 +3,7 @@ targets, levels, deadline phrases one by one, and plan documents in .txt, .md an
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 
@@ -356,3 +357,228 @@ def test_unreadable_documents(tmp_path: Path) -> None:
     binary.write_bytes(bytes([0x81, 0x20, 0xFF, 0xFE, 0x00, 0x81]) * 3)
     with pytest.raises(PlanFileError, match="编码"):
         read_document(binary)
+
+
+# -- plans of other shapes ---------------------------------------------------------------------------------
+
+Row = tuple[str, date | None, str, str, bool]  # title, last deadline, owner, recurrence, open_ended
+
+
+def _rows(plan: Plan) -> list[Row]:
+    return [
+        (t.title, max((d.due for d in t.deadlines), default=None), t.owner, t.recurrence, t.open_ended)
+        for t in plan.tasks
+    ]
+
+
+SHAPES: dict[str, tuple[str, int, list[Row]]] = {
+    "stages with date ranges in brackets, on their own line, and led by a date": (
+        "2025年秸秆禁烧工作方案\n一、实施步骤\n（一）宣传动员阶段（5月6日至5月15日）\n召开动员会。\n"
+        "（二）巡查管控阶段\n时间：5月16日至6月30日。\n（三）总结阶段：2025年9月至10月中旬。形成报告。\n"
+        "二、时间安排\n2025年11月：全面复查；12月底前，上报总结。\n",
+        2025,
+        [
+            ("宣传动员阶段", D(2025, 5, 15), "", "", False),
+            ("巡查管控阶段", D(2025, 6, 30), "", "", False),
+            ("总结阶段", D(2025, 10, 20), "", "", False),
+            ("全面复查", D(2025, 11, 30), "", "", False),
+            ("上报总结", D(2025, 12, 31), "", "", False),
+        ],
+    ),
+    "a deadline in brackets without the word 完成时限": (
+        "2023年工作方案\n一、重点任务\n（一）修缮祠堂。完成屋面翻修（2023年7月底前）。\n（二）清理河道(6月底前完成)\n",
+        2023,
+        [("修缮祠堂", D(2023, 7, 31), "", "", False), ("清理河道", D(2023, 6, 30), "", "", False)],
+    ),
+    "责任单位 / 牵头单位 / 完成时限 on lines of their own": (
+        "2026年安全生产方案\n一、主要任务\n（一）排查燃气隐患\n对餐饮店逐户检查。\n责任单位：镇安办、各村（社区）\n"
+        "完成时限：2026年5月31日前\n（二）整治电动车充电\n牵头单位：派出所\n完成时限：长期坚持\n",
+        2026,
+        [
+            ("排查燃气隐患", D(2026, 5, 31), "镇安办、各村（社区）", "", False),
+            ("整治电动车充电", None, "派出所", "", True),
+        ],
+    ),
+    "a （一） heading with its deadline and its body on one line": (
+        "2024年春耕方案\n一、任务\n（一）育秧（2024年4月底前）。建集中育秧点3个。\n"
+        "（二）整修水渠（5月底前完成）：清淤2公里。\n",
+        2024,
+        [("育秧", D(2024, 4, 30), "", "", False), ("整修水渠", D(2024, 5, 31), "", "", False)],
+    ),
+    "items numbered 1、 1. ① with no （一） headings, and 1.（1） nested": (
+        "坳头村2024年工作要点\n村“两委”商定如下：\n1、修通组路。6月15日前完成。\n2. 建文化广场（9月底前）\n"
+        "3.（1）补种行道树（3月底前）\n（2）安装路灯\n",
+        2024,
+        [
+            ("修通组路", D(2024, 6, 15), "", "", False),
+            ("建文化广场", D(2024, 9, 30), "", "", False),
+            ("补种行道树", D(2024, 3, 31), "", "", False),
+            ("安装路灯", None, "", "", False),
+        ],
+    ),
+    "items numbered ① ②": (
+        "2024年支部工作\n①每月开一次院坝会\n②建立党员台账（2024年8月底前）\n",
+        2024,
+        [("每月开一次院坝会", None, "", "monthly", True), ("建立党员台账", D(2024, 8, 31), "", "", False)],
+    ),
+    "recurring work": (
+        "2024年村务安排\n一、日常工作\n（一）周例会。每周一碰头。\n（二）财务公开（完成时限：每季度）\n"
+        "（三）年终述职。每年年底述职。\n（四）评议。每半年一次。\n（五）巡河（长期坚持）\n",
+        2024,
+        [
+            ("周例会", None, "", "weekly", True),
+            ("财务公开", None, "", "quarterly", True),
+            ("年终述职", None, "", "yearly", True),
+            ("评议", None, "", "", True),
+            ("巡河", None, "", "", True),
+        ],
+    ),
+    "the table shape the .docx import writes": (
+        "2025年任务分解\n（1）开展入户走访。（责任单位：各村（社区）；完成时限：2025年6月26日前）\n"
+        "（2）建立台账。（责任单位：镇民政办；完成时限：）\n",
+        2025,
+        [
+            ("开展入户走访", D(2025, 6, 26), "各村（社区）", "", False),
+            ("建立台账", None, "镇民政办", "", False),
+        ],
+    ),
+}
+
+
+@pytest.mark.parametrize("shape", list(SHAPES))
+def test_plan_shapes(shape: str) -> None:
+    text, year, rows = SHAPES[shape]
+    plan = parse_plan(text)
+    assert plan.year == year
+    assert _rows(plan) == rows
+    for task in plan.tasks:  # titles are clean: no bracketed note left
+        assert not any(word in task.title for word in ("完成时限", "责任单位", "（", "(", "月底前"))
+
+
+def test_a_stage_keeps_its_start() -> None:
+    plan = parse_plan(
+        "2024年方案\n三、方法步骤\n（一）动员部署阶段（4月10日至20日）\n（二）整改阶段（2024年9月至10月中旬）\n"
+    )
+    assert [(t.start, t.deadlines[0].due) for t in plan.tasks] == [
+        (D(2024, 4, 10), D(2024, 4, 20)),
+        (D(2024, 9, 1), D(2024, 10, 20)),
+    ]
+
+
+def test_every_undated_task_is_named_and_a_plan_without_dates_imports() -> None:
+    plan = parse_plan(
+        "移风易俗实施意见\n一、主要措施\n（一）修订村规民约。报村民代表会议通过。\n（二）健全红白理事会。明确标准。\n"
+    )
+    assert [t.title for t in plan.tasks] == ["修订村规民约", "健全红白理事会"]
+    assert plan.year is None and all(not t.deadlines and not t.open_ended for t in plan.tasks)
+    assert "「修订村规民约」没有写完成时限" in plan.warnings[0] and "「健全红白理事会」" in plan.warnings[1]
+    assert "没有读出任何完成时限" in plan.warnings[-1]
+    mixed = parse_plan("2024年方案\n一、任务\n（一）甲。（2024年5月底前）\n（二）乙。无期限。\n（三）丙（长期坚持）\n")
+    assert [w for w in mixed.warnings] == ["「乙」没有写完成时限"]  # open-ended 丙 is not undated
+
+
+@pytest.mark.parametrize(
+    ("text", "year"),
+    [
+        # issued in December, months before December: for the next year
+        ("惠民实事方案\n一、项目\n（一）修路（3月底前）\n（二）建站（10月底前）\n\n某镇人民政府\n2023年12月26日", 2024),
+        # issued in spring for the same year
+        ("惠民实事方案\n一、项目\n（一）修路（5月底前）\n（二）建站（10月底前）\n\n某镇人民政府\n2023年3月2日", 2023),
+        # 明年 in a note, issued in November
+        ("方案\n一、项目\n（一）修路（完成时限：明年6月底前）\n\n2023年11月20日印发", 2024),
+        # the title's year wins over a date in the body and the issue date
+        ("2024年工作方案\n经2023年12月8日会议研究：\n一、项目\n（一）修路（3月底前）\n\n2023年12月10日", 2024),
+        # the year most deadlines are written with, when the title has none
+        ("方案\n一、项目\n（一）甲（2022年3月底前）\n（二）乙（2022年6月底前）\n（三）丙（2023年1月底前）", 2022),
+    ],
+)
+def test_the_year_the_deadlines_need(text: str, year: int) -> None:
+    plan = parse_plan(text)
+    assert plan.year == year
+    assert all(d.due.year >= year for t in plan.tasks for d in t.deadlines)
+
+
+def test_the_next_year_in_a_note_is_placed_by_the_issue_date() -> None:
+    plan = parse_plan("方案\n一、项目\n（一）修路（完成时限：明年6月底前）\n\n2023年11月20日印发")
+    assert plan.tasks[0].deadlines[0].due == D(2024, 6, 30)
+    assert "2023年11月20日印发" not in "\n".join(s.text for s in plan.sections)  # the 落款 is no task text
+
+
+def test_attachments_and_signature_are_not_tasks() -> None:
+    plan = parse_plan(
+        "2024年方案\n一、任务\n（一）修路。（2024年6月底前）\n附件：1．任务清单\n2．联系人名单\n\n某村村民委员会\n2024年3月1日"
+    )
+    assert [t.title for t in plan.tasks] == ["修路"] and plan.tasks[0].text == "修路。（2024年6月底前）"
+
+
+def test_an_item_heading_passes_its_deadline_and_owner_to_the_items_under_it() -> None:
+    plan = parse_plan(
+        "2024年方案\n一、任务\n（一）道路提升（责任单位：交管站；完成时限：8月底前）\n1．硬化村道。\n2．安装护栏（6月底前）\n"
+    )
+    assert _rows(plan) == [
+        ("硬化村道", D(2024, 8, 31), "交管站", "", False),
+        ("安装护栏", D(2024, 6, 30), "交管站", "", False),
+    ]
+    assert len({t.code for t in plan.tasks}) == 2
+
+
+def test_the_tuned_plan_set_scores() -> None:
+    from knowledge.plan.evaluate import plan_files, score_plan
+
+    folder = Path(__file__).parent / "data" / "plans" / "tuned"
+    scores = [
+        score_plan(p, json.loads(p.with_name(p.stem + ".expected.json").read_text("utf-8")))
+        for p in plan_files([str(folder)])
+    ]
+    assert len(scores) >= 7 and all(s.imported and s.year_right for s in scores)
+    expected, found = sum(s.expected for s in scores), sum(s.found for s in scores)
+    assert found / expected >= 0.9 and sum(s.due_right for s in scores) / found >= 0.9
+
+
+def test_evaluate_matching_is_one_to_one() -> None:
+    from knowledge.plan.evaluate import match, similarity
+
+    assert similarity("开展隐患排查", "全面开展隐患排查整治") == 1.0  # containment
+    assert similarity("健全红白理事会", "建好活动阵地") < 0.5
+    assert match(["修路", "修路"], ["修路"]) == {0: 0}  # one parsed task matches one expected task
+
+
+def test_a_winter_plan_keeps_the_year_it_starts_in() -> None:
+    plan = parse_plan(
+        "关于印发《冬修水利方案》的通知\n一、实施步骤\n（一）发动阶段（2018年11月1日—11月30日）\n"
+        "（二）施工阶段（2018年12月1日—2019年2月28日）\n（三）验收阶段（2019年3月1日—3月31日）\n"
+    )
+    assert (plan.title, plan.year) == ("冬修水利方案", 2018)
+    assert [(t.start, t.deadlines[0].due) for t in plan.tasks] == [
+        (D(2018, 11, 1), D(2018, 11, 30)),
+        (D(2018, 12, 1), D(2019, 2, 28)),
+        (D(2019, 3, 1), D(2019, 3, 31)),
+    ]
+    assert plan.tasks[1].deadline_text == "2018年12月1日—2019年2月28日"
+
+
+def test_which_parts_hold_tasks_and_which_brackets_are_notes() -> None:
+    plan = parse_plan(
+        "2024年方案\n一、基本情况\n1．全村共312户。\n二、目标任务\n（一）新修水渠（2024年5月底前）\n"
+        "（二）召开总结会（2023年12月8日会议）\n三、责任分工\n1．村委会：负责组织实施。\n四、保障措施\n（一）加强领导。\n"
+    )
+    assert [(t.title, [d.due for d in t.deadlines]) for t in plan.tasks] == [
+        ("新修水渠", [D(2024, 5, 31)]),
+        ("召开总结会（2023年12月8日会议）", []),  # a dated remark is not a deadline: left in the title, no date
+    ]
+    assert [s.title for s in plan.of_kind("guarantee")] == ["加强领导"]
+
+
+def test_a_task_table_after_the_guarantees_or_an_attachment_header_is_read() -> None:
+    plan = parse_plan(
+        "2025年方案\n一、主要任务\n（一）排查隐患。（2025年4月底前）\n二、保障措施\n（一）加强领导。成立专班。\n"
+        "（二）开展入户宣传。（责任单位：镇宣传办；完成时限：2025年6月底前）\n附件\n任务分解表\n"
+        "（1）建立台账。（责任单位：镇民政办；完成时限：2025年5月底前）\n"
+    )
+    assert [(t.title, t.owner, t.deadlines[0].due) for t in plan.tasks] == [
+        ("排查隐患", "", D(2025, 4, 30)),
+        ("开展入户宣传", "镇宣传办", D(2025, 6, 30)),
+        ("建立台账", "镇民政办", D(2025, 5, 31)),
+    ]
+    assert [s.title for s in plan.of_kind("guarantee")] == ["加强领导"]
+    assert len({t.code for t in plan.tasks}) == 3

@@ -68,6 +68,7 @@ class _Hit:
     end: int
     raw: str
     match: re.Match[str]  # the last match of a range: it decides the date
+    first: re.Match[str] | None = None  # the first match of a range: where the stage starts
 
 
 def _plausible(m: re.Match[str], text: str) -> bool:
@@ -85,17 +86,40 @@ def _hits(text: str) -> list[_Hit]:
     for m in DATE_RE.finditer(text):
         if not _plausible(m, text):
             continue
+        if hits and hits[-1].end > m.start():
+            continue  # inside a range already read: 4月10日至20日
         if hits and _RANGE_JOIN.fullmatch(text[hits[-1].end : m.start()]):
             first = hits.pop()  # 4月至6月: one span, ending with its last part
-            hits.append(_Hit(first.start, m.end(), text[first.start : m.end()], m))
+            hits.append(_Hit(first.start, m.end(), text[first.start : m.end()], m, first.first or first.match))
             continue
         hits.append(_Hit(m.start(), m.end(), m.group(0), m))
+        if (
+            m.group("month")
+            and m.group("day")
+            and (tail := _DAY_END.match(text, m.end() - len(m.group("before") or "")))
+        ):
+            # 4月10日至20日: the end day is in the same month
+            end = DATE_RE.match(
+                f"{m.group('year') or ''}{'年' if m.group('year') else ''}{m.group('month')}月{tail.group('day')}日{tail.group('before') or ''}"
+            )
+            if end is not None:
+                hits[-1] = _Hit(m.start(), tail.end(), text[m.start() : tail.end()], end, m)
     return hits
 
 
+_DAY_END = re.compile(rf"\s*(?:至|到|—|－|-|~|～)\s*(?P<day>{_NUM})\s*[日号](?P<before>\s*(?:以前|之前|前|以内|内))?")
+
+
 def explicit_years(text: str) -> list[int]:
-    """The years written in the date phrases of a text (2021年6月底前 → 2021), in order."""
-    return [y for y in (_year_of(hit) for hit in _hits(text)) if y is not None]
+    """The years written in the date phrases of a text (2021年6月底前 → 2021), in order; a range counts for the year
+    it starts in (2018年12月1日—2019年2月28日 → 2018): the work of a plan issued for 2018 runs into 2019."""
+    years = []
+    for hit in _hits(text):
+        first = hit.first.group("year") if hit.first is not None and hit.first.group("year") else None
+        year = cn_int(first) if first else _year_of(hit)
+        if year is not None:
+            years.append(year)
+    return years
 
 
 def _due(m: re.Match[str], year: int) -> date | None:
@@ -115,6 +139,51 @@ def _due(m: re.Match[str], year: int) -> date | None:
         return date(year, 6, 30) if m.group("half") in ("上半年", "年中") else date(year, 12, 31)
     except ValueError:
         return None
+
+
+def _first_day(m: re.Match[str], year: int) -> date | None:
+    """The first day a matched phrase names: 4月10日 → 04-10, 9月 → 09-01, 10月中旬 → 10-11."""
+    try:
+        if m.group("month"):
+            month = cn_int(m.group("month"))
+            if month is None or not 1 <= month <= 12:
+                return None
+            if m.group("day"):
+                day = cn_int(m.group("day"))
+                return date(year, month, day) if day is not None else None
+            return date(
+                year, month, {"中旬": 11, "下旬": 21, "中": 11, "底": 21, "末": 21}.get(m.group("part") or "", 1)
+            )
+        if m.group("quarter"):
+            return date(year, _QUARTER[m.group("quarter")] - 2, 1)
+        return date(year, 7, 1) if m.group("half") == "下半年" else None
+    except ValueError:
+        return None
+
+
+def range_start(text: str, year: int | None) -> date | None:
+    """The first day of the first date range in a text ("4月10日至4月20日" → 04-10, "2024年9月至10月中旬" → 09-01);
+    None when the text has no range or no year to place it."""
+    for hit in _hits(text):
+        if hit.first is None:
+            continue
+        use: int | None = year
+        if hit.first.group("year"):
+            use = cn_int(hit.first.group("year"))
+        elif (end_year := _year_of(hit)) is not None:  # 12月1日—2019年2月28日: the start is in 2018
+            first_month, last_month = cn_int(hit.first.group("month") or ""), cn_int(hit.match.group("month") or "")
+            use = end_year - 1 if first_month and last_month and first_month > last_month else end_year
+        return _first_day(hit.first, use) if use is not None else None
+    return None
+
+
+def has_date(text: str) -> bool:
+    return any(_plausible(m, text) for m in DATE_RE.finditer(text))
+
+
+def date_spans(text: str) -> list[tuple[int, int]]:
+    """Where the date phrases of a text are (ranges as one span)."""
+    return [(h.start, h.end) for h in _hits(text)]
 
 
 def _year_of(hit: _Hit) -> int | None:

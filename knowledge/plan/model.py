@@ -40,8 +40,9 @@ class Section:
     code: str = ""  # a stable id for a task: action number + position, e.g. "2-1" (second action, first task)
     deadline_text: str = ""  # the 完成时限 note as written, without its brackets: "2021年6月底前"
     open_ended: bool = False  # the note says 长期坚持 / 持续推进 / 每季度 …: on purpose no single date
-    owner: str = ""  # 责任单位 / 责任主体 / 牵头单位 as written: "县委组织部、各乡镇党委"
-    recurrence: str = ""  # "", "weekly", "monthly", "quarterly", "yearly": work repeated on that rhythm
+    owner: str = ""  # 责任单位 / 责任主体 / 牵头单位 as written: "县委组织部、各乡镇"
+    recurrence: str = ""  # "", "weekly", "monthly", "quarterly", "yearly" (每周 / 每月 / 每季度 / 每年)
+    start: date | None = None  # the first day of a stage's date range ("4月10日至4月20日" → 04-10), if any
 
 
 @dataclass
@@ -50,6 +51,7 @@ class Plan:
     year: int | None
     sections: list[Section] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # what the parser could not read, for the importer to see
+    # A task with no deadlines that is not open_ended is "undated": its title is named in warnings, never dropped.
 
     @property
     def tasks(self) -> list[Section]:
