@@ -636,7 +636,9 @@ def _task_from(
     if stage and when is None and clean_body and _starts_with_date(clean_body[0]):
         a, b = dl.date_spans(clean_body[0])[0]  # （一）动员部署阶段 / 2024年4月10日至20日。……
         when = clean_body[0][a:b]
-    title = _first_sentence(title_src)
+    if title_src is clean_head:
+        title_src = _before_note(head, notes_head) or title_src
+    title = _clause_before_date(_first_sentence(title_src))
     if not title and clean_body:
         title = _first_sentence(clean_body[0])
     body = "\n".join([clean_head, *clean_body])
@@ -651,6 +653,23 @@ def _task_from(
         owner=owner,
     )
     return _Task(section, when, body, stage)
+
+
+def _before_note(head: str, notes: list[_Note]) -> str:
+    """（四）推行党员积分制管理（2024年9月底前）各村全面推行…: the heading is what comes before its note."""
+    for note in notes:
+        at = head.find(note.raw)
+        if at > 0 and head[at + len(note.raw) :].strip(" 。；;，,"):
+            return head[:at].rstrip("（(〔[ ")
+    return ""
+
+
+def _clause_before_date(title: str) -> str:
+    """组织全体党员学习…精神，4月30日前完成第一轮集中学习: the task, not the deadline clause after it."""
+    head, comma, rest = title.partition("，")
+    if comma and len(head) >= 4 and dl.date_spans(rest):
+        return head
+    return title
 
 
 def _make_task(node: _Node, parent: str, code: str, stage: bool) -> _Task:
