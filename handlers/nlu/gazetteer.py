@@ -87,6 +87,8 @@ class Gazetteer:
         """The roster's spelling of a place written with a slip; as written when none or several match."""
         if written in self.places:
             return written
+        if written + "村" in self.villages:  # 去王家湾走访: the village named without its 村
+            return written + "村"
         matches = [p for p in self.places if _same_sound(p, written)]
         return matches[0] if len(matches) == 1 else written
 

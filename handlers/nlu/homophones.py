@@ -65,8 +65,8 @@ def _pinyin_table() -> dict[str, str]:
     """pypinyin's character table (code point → "diào,tiáo"), read from its JSON without importing the package,
     whose phrase dictionary is most of its 0.4 s import and is not needed here."""
     spec = importlib.util.find_spec("pypinyin")
-    if spec is None or spec.origin is None:
-        return {}
+    if spec is None or spec.origin is None:  # a declared dependency: never degrade silently without it
+        raise ImportError("pypinyin is not installed: run `make install`")
     with open(os.path.join(os.path.dirname(spec.origin), "pinyin_dict.json"), encoding="utf-8") as f:
         table: dict[str, str] = json.load(f)
     return table
