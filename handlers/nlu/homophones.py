@@ -98,11 +98,16 @@ class PinyinIndex:
         self.terms = frozenset(t for t in terms if _CJK_WORD.match(t))
         # a term's character by its two commonest readings (调解 is tiao jie, 调 first diao), not its rare ones
         # (假 is also read ge: 请各 is not 请假); each term is filed under the readings of its first character
-        self.by_first: dict[str, list[tuple[str, tuple[frozenset[str], ...]]]] = {}
+        # filed under the readings of its first two characters: a window can only be a slip of a term whose
+        # every character sounds alike, so nothing else need be looked at (most windows find an empty list)
+        self.by_first: dict[tuple[str, str], list[tuple[str, tuple[frozenset[str], ...]]]] = {}
         for term in sorted(self.terms, key=len, reverse=True):  # longer terms first
             key = tuple(frozenset(all_readings(ch)[:2]) for ch in term)
-            for reading in sorted(key[0]):
-                self.by_first.setdefault(reading, []).append((term, key))
+            if len(key) < 2:
+                continue
+            for first in sorted(key[0]):
+                for second in sorted(key[1]):
+                    self.by_first.setdefault((first, second), []).append((term, key))
 
     def correct(self, text: str) -> str:
         """The text with every safe same-pinyin slip of a known term put back."""
@@ -122,10 +127,11 @@ class PinyinIndex:
 
     def _at(self, text: str, i: int) -> str | None:
         first = readings(text[i])
-        if not first:
+        second = readings(text[i + 1]) if i + 1 < len(text) else frozenset()
+        if not first or not second:
             return None
-        for reading in first:
-            for term, key in self.by_first.get(reading, ()):
+        for pair in ((a, b) for a in first for b in second):
+            for term, key in self.by_first.get(pair, ()):
                 window = text[i : i + len(term)]
                 if len(window) < len(term) or window == term:
                     continue
