@@ -121,7 +121,16 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         url = request.getfixturevalue("_postgres_ready")
         engine = create_engine(normalise_url(url))
         with engine.begin() as conn:
-            conn.execute(text("TRUNCATE " + ", ".join(TABLES) + " RESTART IDENTITY CASCADE"))
+            # DELETE, children first, and the sequences set back: as empty as TRUNCATE … RESTART IDENTITY, but
+            # ~10 ms instead of ~270 ms a test (TRUNCATE makes new files for every table and index)
+            for table in TABLES:
+                conn.execute(text(f'DELETE FROM "{table}"'))
+            conn.execute(
+                text(
+                    "SELECT setval(c.oid, 1, false) FROM pg_class c"
+                    " WHERE c.relkind = 'S' AND c.relnamespace = 'public'::regnamespace"
+                )
+            )
         engine.dispose()
     else:
         template = request.getfixturevalue("_sqlite_template")
