@@ -9,7 +9,10 @@ cd "$(dirname "$0")/.."
 if [ $# -lt 1 ]; then sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'; exit 2; fi
 pin=$1; shift
 [ -f var/test-services.env ] || scripts/ensure-services.sh >/dev/null
+keep_redis=${CADREBOT_TEST_REDIS_URL:-}
 set -a; source var/test-services.env; set +a
+# run-tests.sh gives this run a Redis database of its own, to run beside the PostgreSQL one
+if [ -n "${CADREBOT_TEST_DATED_ONLY:-}" ] && [ -n "$keep_redis" ]; then CADREBOT_TEST_REDIS_URL=$keep_redis; fi
 py=.venv/bin/python
 
 run_at() {  # pin, pytest args...
