@@ -107,6 +107,10 @@ class Settings(BaseSettings):
     attach_minutes: int = Field(10, ge=0, le=24 * 60)
     event_limit_hours: int = Field(24, ge=1, le=24 * 30)
 
+    # workers: a running job's lease, and how often it is renewed (a dead worker's job runs again within both)
+    job_lease_seconds: int = Field(20, ge=2, le=600)
+    job_pulse_seconds: float = Field(5.0, ge=0.2, le=60)
+
     # broadcasts: people per platform call (WeCom allows 1,000)
     broadcast_batch: int = Field(1000, ge=1, le=1000)
 
@@ -224,6 +228,12 @@ class Settings(BaseSettings):
             self.dingtalk_robot_code = self.dingtalk_client_id
         if self.dingtalk_owner_key is None:
             self.dingtalk_owner_key = self.dingtalk_client_id
+        return self
+
+    @model_validator(mode="after")
+    def _pulse_inside_lease(self) -> Settings:
+        if self.job_pulse_seconds * 2 > self.job_lease_seconds:
+            raise ValueError("CADREBOT_JOB_PULSE_SECONDS must be at most half of CADREBOT_JOB_LEASE_SECONDS")
         return self
 
     @field_validator("timezone")

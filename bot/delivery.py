@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from pydantic import TypeAdapter
-from sqlalchemy import Table, bindparam, or_, select, update
+from rq import get_current_job
+from sqlalchemy import Table, and_, bindparam, or_, select, update
 
 from bot import metrics
 from bot.config import Settings, get_settings
@@ -59,11 +60,25 @@ class Claimed:
     task_id: str | None
 
 
-def deliver(outbox_ids: list[int]) -> dict[str, int]:
-    """RQ entry point: deliver these rows; each person's rows in order, different people concurrently."""
+def deliver(outbox_ids: list[int], claimer: str | None = None) -> dict[str, int]:
+    """RQ entry point: deliver these rows; each person's rows in order, different people concurrently.
+
+    A row is taken if it is pending and due, or if it is being sent by `claimer` (the current job, by
+    default): the same job run again after its worker died takes back what it had claimed."""
     settings = get_settings()
     now = datetime.now(UTC)
-    rows = _claim(settings, outbox_ids, now)
+    if claimer is None:
+        job = get_current_job()
+        claimer = job.id if job is not None else None
+    rows = _claim(settings, outbox_ids, now, claimer)
+    tally = send_claimed(settings, rows, now)
+    skipped = len(outbox_ids) - len(rows)
+    return {**({"skipped": skipped} if skipped else {}), **tally}
+
+
+def send_claimed(settings: Settings, rows: list[Claimed], now: datetime) -> dict[str, int]:
+    """Send rows already claimed (status sending), record the outcomes in one transaction, queue what must
+    wait. The message job calls this for its own replies right after its commit."""
     groups: dict[tuple[str, str], list[Claimed]] = {}
     for row in rows:
         groups.setdefault((row.platform, row.recipient), []).append(row)
@@ -89,35 +104,38 @@ def deliver(outbox_ids: list[int]) -> dict[str, int]:
     else:
         with ThreadPoolExecutor(max_workers=min(THREADS, len(groups))) as pool:
             list(pool.map(run, groups.values()))
-    _record(settings, rows, outcomes, now)
-    tally: dict[str, int] = {"skipped": len(outbox_ids) - len(rows)}
+    if rows:
+        _record(settings, rows, outcomes, now)
+    tally: dict[str, int] = {}
     for outcome in outcomes.values():
         tally[outcome.kind] = tally.get(outcome.kind, 0) + 1
-    return {k: v for k, v in tally.items() if v}
+    return tally
 
 
-def _claim(settings: Settings, outbox_ids: list[int], now: datetime) -> list[Claimed]:
+def claimed(row: Outbox) -> Claimed:
+    return Claimed(
+        row.id, row.platform, row.recipient, row.recipients, row.payload, row.parts_sent, row.attempts, row.task_id
+    )
+
+
+def _claim(settings: Settings, outbox_ids: list[int], now: datetime, claimer: str | None) -> list[Claimed]:
     if not outbox_ids:
         return []
+    takeable = and_(Outbox.status == "pending", or_(Outbox.not_before.is_(None), Outbox.not_before <= now))
+    if claimer is not None:
+        takeable = or_(takeable, and_(Outbox.status == "sending", Outbox.claimed_by == claimer))
     with session_scope(get_engine(settings.database_url)) as s:
         ids = set(
             s.scalars(
                 update(Outbox)
-                .where(
-                    Outbox.id.in_(outbox_ids),
-                    Outbox.status == "pending",
-                    or_(Outbox.not_before.is_(None), Outbox.not_before <= now),
-                )
-                .values(status="sending", attempts=Outbox.attempts + 1, updated_at=now)
+                .where(Outbox.id.in_(outbox_ids), takeable)
+                .values(status="sending", claimed_by=claimer, attempts=Outbox.attempts + 1, updated_at=now)
                 .returning(Outbox.id)
             )
         )
         if not ids:
             return []
-        found = {
-            r.id: Claimed(r.id, r.platform, r.recipient, r.recipients, r.payload, r.parts_sent, r.attempts, r.task_id)
-            for r in s.scalars(select(Outbox).where(Outbox.id.in_(ids)))
-        }
+        found = {r.id: claimed(r) for r in s.scalars(select(Outbox).where(Outbox.id.in_(ids)))}
     return [found[i] for i in outbox_ids if i in found]  # the order the job was given
 
 

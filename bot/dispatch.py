@@ -12,15 +12,17 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from redis.exceptions import RedisError
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from bot import metrics, outbox
 from bot.config import Settings, get_settings
+from bot.delivery import Claimed, claimed, deliver, send_claimed
 from bot.formstore import FormStore
 from bot.models import Actor, Inbound, Outgoing, TextReply
 from bot.queue import DELIVERY_CHUNK, enqueue_delivery, redis_client
@@ -73,40 +75,101 @@ def actor_of(person: Person, platform: str, user: str) -> Actor:
 
 
 def handle_inbound(payload: dict) -> str:
-    """RQ entry point. Returns what happened: processed, duplicate, stranger or failed."""
+    """RQ entry point. Returns what happened: processed, duplicate, stranger or failed.
+
+    One job and two transactions for a message: the first writes everything and claims the replies for
+    this job, the second records how their sending went. If the worker dies after the first, the job runs
+    again (bot/leases.py), finds its inbound row, and sends what it had claimed and not finished."""
     settings = get_settings()
     inbound = Inbound.model_validate(payload)
     engine = get_engine(settings.database_url)
     key = dedup_hash(inbound)
-
-    with session_scope(engine) as s:
-        existing = s.scalar(select(InboundLog.id).where(InboundLog.dedup_hash == key))
-        if existing is not None:
-            requeue_pending(settings, s, existing)
-            metrics.DISPATCHED.labels(status="duplicate").inc()
-            return "duplicate"
+    claimer = job_claimer(key)
 
     try:
         with session_scope(engine) as s:
-            status, outbox_ids = process(s, settings, inbound, key)
+            status, outbox_ids, now_rows = process(s, settings, inbound, key, claimer)
     except IntegrityError:
         with session_scope(engine) as s:
-            if s.scalar(select(InboundLog.id).where(InboundLog.dedup_hash == key)) is not None:
-                metrics.DISPATCHED.labels(status="duplicate").inc()
-                return "duplicate"
+            existing = s.scalar(select(InboundLog.id).where(InboundLog.dedup_hash == key))
+            waiting = unfinished(s, existing) if existing is not None else None
+        if waiting is not None:
+            metrics.DISPATCHED.labels(status="duplicate").inc()
+            finish_earlier(settings, waiting, claimer)
+            return "duplicate"
         status, outbox_ids = record_failure(settings, inbound, key, "integrity error")
+        now_rows = []
     except (OperationalError, RedisError):
         raise  # transient: RQ retries the job, and nothing was committed
     except Exception as exc:
         log.exception("handler failed", extra={"sender": inbound.sender, "kind": inbound.kind.value})
         status, outbox_ids = record_failure(settings, inbound, key, f"{type(exc).__name__}: {exc}")
+        now_rows = []
 
     metrics.DISPATCHED.labels(status=status).inc()
+    send_now(settings, now_rows)
     try:
         queue_deliveries(settings, outbox_ids)
     except RedisError:
         log.warning("could not queue delivery now; the sweeper will", extra={"outbox": outbox_ids})
     return status
+
+
+def job_claimer(key: str) -> str:
+    """The message's job id (bot.queue.inbound_job_id): what its outbox claims are made in the name of."""
+    return "in-" + key[:40]
+
+
+def send_now(settings: Settings, rows: list[Claimed]) -> None:
+    """The replies this job claimed, sent right after its commit. Whatever goes wrong, they are not lost:
+    rows still `sending` go back to pending for the sweeper."""
+    if not rows:
+        return
+    try:
+        send_claimed(settings, rows, datetime.now(UTC))
+    except Exception:
+        log.exception("sending the replies failed; the sweeper will", extra={"outbox": [r.id for r in rows]})
+        with contextlib.suppress(Exception), session_scope(get_engine(settings.database_url)) as s:
+            s.execute(
+                update(Outbox)
+                .where(Outbox.id.in_([r.id for r in rows]), Outbox.status == "sending")
+                .values(status="pending", claimed_by=None, updated_at=datetime.now(UTC) - timedelta(minutes=5))
+            )
+
+
+@dataclass
+class Unfinished:
+    pending: list[int]  # due or not: queued as they are due
+    mine: list[int]  # claimed by this message's job, whose worker died while sending them
+
+
+def unfinished(session: Session, inbound_id: int) -> Unfinished:
+    rows = session.execute(
+        select(Outbox.id, Outbox.status, Outbox.claimed_by)
+        .where(Outbox.inbound_id == inbound_id, Outbox.status.in_(("pending", "sending")))
+        .order_by(Outbox.id)
+    ).all()
+    return Unfinished(
+        pending=[r.id for r in rows if r.status == "pending"], mine=[r.id for r in rows if r.status == "sending"]
+    )
+
+
+def finish_earlier(settings: Settings, waiting: Unfinished, claimer: str) -> None:
+    """A message seen before: this job again after its worker died, or a redelivery that slipped past Redis
+    (after a Redis restart). Its replies that never went are sent: those claimed by this job (its earlier run
+    died sending them) now, the pending ones queued. Rows claimed by another job are left to it."""
+    if waiting.mine:
+        deliver_inline(settings, waiting.mine, claimer)
+    if waiting.pending:
+        with contextlib.suppress(RedisError):
+            enqueue_delivery(settings, waiting.pending)
+
+
+def deliver_inline(settings: Settings, outbox_ids: list[int], claimer: str) -> None:
+    try:
+        deliver(outbox_ids, claimer=claimer)
+    except Exception:
+        log.exception("sending the replies failed; the sweeper will", extra={"outbox": outbox_ids})
 
 
 def queue_deliveries(settings: Settings, outbox_ids: list[int]) -> None:
@@ -132,7 +195,11 @@ def clock() -> datetime:
     return datetime.now(UTC)
 
 
-def process(session: Session, settings: Settings, inbound: Inbound, key: str) -> tuple[str, list[int]]:
+def process(
+    session: Session, settings: Settings, inbound: Inbound, key: str, claimer: str | None = None
+) -> tuple[str, list[int], list[Claimed]]:
+    """The message's rows, in the caller's transaction. Returns the status, the outbox rows to queue, and
+    the replies claimed for `claimer` to send right after the commit."""
     now = clock()
     entry = InboundLog(
         platform=inbound.platform,
@@ -151,7 +218,7 @@ def process(session: Session, settings: Settings, inbound: Inbound, key: str) ->
     person = find_person(session, inbound.platform, inbound.sender)
     if person is None or not person.active:
         entry.status = "stranger"
-        return "stranger", stranger(session, settings, inbound, entry, now)
+        return ("stranger", *claim_replies(session, stranger(session, settings, inbound, entry, now), claimer, now))
 
     entry.person_id = person.id
     store = form_store(settings)
@@ -166,7 +233,27 @@ def process(session: Session, settings: Settings, inbound: Inbound, key: str) ->
     if desk.changed:
         session.flush()  # SQL problems surface before the drafts are written
         store.save(person.id, desk, key, before)
-    return "processed", ids
+    return ("processed", *claim_replies(session, ids, claimer, now))
+
+
+def claim_replies(
+    session: Session, outbox_ids: list[int], claimer: str | None, now: datetime
+) -> tuple[list[int], list[Claimed]]:
+    """The replies to one person that may go now, claimed for this job in its own transaction (up to a
+    delivery job's worth); the rest (a broadcast's batches, replies held for later) go through the queue."""
+    if claimer is None:
+        return outbox_ids, []
+    queued: list[int] = []
+    mine: list[Claimed] = []
+    for outbox_id in outbox_ids:
+        row = session.get(Outbox, outbox_id)  # from the session's identity map: no query
+        ready = row is not None and row.recipients is None and (row.not_before is None or row.not_before <= now)
+        if row is None or not ready or len(mine) >= DELIVERY_CHUNK:
+            queued.append(outbox_id)
+            continue
+        row.status, row.claimed_by, row.attempts, row.updated_at = "sending", claimer, row.attempts + 1, now
+        mine.append(claimed(row))
+    return queued, mine
 
 
 def form_store(settings: Settings) -> FormStore:

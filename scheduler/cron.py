@@ -2,19 +2,23 @@
 
 RQ matches cron strings against the process's own clock, so this process runs in UTC (set below) and the
 local times the rules speak of (09:00 Asia/Shanghai) are converted with `knowledge.calendar.cron_utc`.
+Beside the cron loop, a thread looks for jobs whose worker died (bot/leases.py) as every worker does: with
+the scheduler up, a dead worker's job is found even when every other worker is deep in a long job.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
 from zoneinfo import ZoneInfo
 
 from rq.cron import CronScheduler
 
 from bot.config import Settings
-from bot.queue import background_queue, redis_client
+from bot.leases import LeaseTimes, scan_once
+from bot.queue import background_queue, queues, redis_client
 from knowledge.calendar import cron_utc
 from scheduler.jobs import plan_all, tick
 from scheduler.sweeper import sweep_outbox
@@ -41,4 +45,13 @@ def run(settings: Settings) -> None:
     time.tzset()
     cron = build(settings)
     log.info("scheduler started", extra={"jobs": [j.name for j in cron.get_jobs()]})
+    times = LeaseTimes(lease=settings.job_lease_seconds, pulse=settings.job_pulse_seconds)
+    threading.Thread(target=watch_leases, args=(settings, times), name="leases", daemon=True).start()
     cron.start()
+
+
+def watch_leases(settings: Settings, times: LeaseTimes, stop: threading.Event | None = None) -> None:
+    stop = stop or threading.Event()
+    conn = redis_client(settings.redis_url)
+    while not stop.wait(times.pulse):
+        scan_once(conn, queues(settings), times)

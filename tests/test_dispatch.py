@@ -78,57 +78,84 @@ def test_transient_database_errors_are_left_to_rq_to_retry(server, factory, monk
     assert counts(server.settings) == (0, 0)  # nothing half-written; the retry starts clean
 
 
-def test_reply_survives_a_failed_enqueue_and_the_sweeper_sends_it(server, factory, fake, work, monkeypatch) -> None:
-    from redis.exceptions import ConnectionError as RedisConnectionError
-
+def test_the_reply_goes_in_the_message_job_itself(server, factory, fake, monkeypatch) -> None:
     import bot.dispatch
 
-    def down(*args, **kwargs):
-        raise RedisConnectionError("Redis went away")
-
-    monkeypatch.setattr(bot.dispatch, "enqueue_delivery", down)
+    queued: list[list[int]] = []
+    monkeypatch.setattr(bot.dispatch, "enqueue_delivery", lambda settings, ids, delay=None: queued.append(ids))
     assert handle_inbound(inbound_payload(factory)) == "processed"
+    assert [e["msgtype"] for e in fake.inbox("wangxh")] == ["template_card"]  # no worker ran a delivery job
+    assert queued == []
+    with session_scope(get_engine(server.settings.database_url)) as s:
+        row = s.scalar(select(Outbox))
+        assert row is not None and row.status == "delivered" and row.attempts == 1
+
+
+def test_a_worker_killed_after_the_commit_the_job_run_again_sends_the_reply_once(
+    server, factory, fake, monkeypatch
+) -> None:
+    import bot.dispatch
+
+    payload = inbound_payload(factory)
+    monkeypatch.setattr(bot.dispatch, "send_now", lambda settings, rows: None)  # killed right after the commit
+    assert handle_inbound(payload) == "processed"
     monkeypatch.undo()
-    work()
-    assert fake.inbox("wangxh") == []  # committed, but not queued
-    sweep_outbox(now=datetime.now(UTC) + timedelta(minutes=2))
-    work()
+    assert fake.inbox("wangxh") == []
+    with session_scope(get_engine(server.settings.database_url)) as s:
+        assert s.scalar(select(Outbox.status)) == "sending"
+    assert handle_inbound(payload) == "duplicate"  # the same job, queued again when its lease ran out
+    assert handle_inbound(payload) == "duplicate"
     assert [e["msgtype"] for e in fake.inbox("wangxh")] == ["template_card"]
 
 
-def test_a_redelivery_requeues_replies_that_were_never_queued(server, factory, fake, work, monkeypatch) -> None:
-    from redis.exceptions import ConnectionError as RedisConnectionError
-
-    import bot.dispatch
-
-    monkeypatch.setattr(bot.dispatch, "enqueue_delivery", lambda *a, **k: (_ for _ in ()).throw(RedisConnectionError()))
-    payload = inbound_payload(factory)
-    handle_inbound(payload)
-    monkeypatch.undo()
-    assert handle_inbound(payload) == "duplicate"
-    work()
-    assert len(fake.inbox("wangxh")) == 1
-
-
-def test_sweeper_returns_rows_stuck_in_sending(server, factory, fake, work) -> None:
+def test_a_reply_claimed_by_another_job_is_left_to_it(server, factory, fake, monkeypatch) -> None:
     from sqlalchemy import update
 
     import bot.dispatch
 
     payload = inbound_payload(factory)
-    original = bot.dispatch.enqueue_delivery
-    bot.dispatch.enqueue_delivery = lambda *a, **k: None  # the worker "dies" before delivering
-    try:
-        handle_inbound(payload)
-    finally:
-        bot.dispatch.enqueue_delivery = original
-    later = datetime.now(UTC) + timedelta(minutes=10)
+    monkeypatch.setattr(bot.dispatch, "send_now", lambda settings, rows: None)
+    handle_inbound(payload)
+    monkeypatch.undo()
     with session_scope(get_engine(server.settings.database_url)) as s:
-        s.execute(update(Outbox).values(status="sending", updated_at=datetime.now(UTC)))
-    assert sweep_outbox(now=later) == {"requeued": 1, "unstuck": 1}
+        s.execute(update(Outbox).values(claimed_by="a-delivery-job-still-running"))
+    assert handle_inbound(payload) == "duplicate"  # a redelivery that slipped past Redis
+    assert fake.inbox("wangxh") == []
+
+
+def test_a_failed_send_leaves_the_reply_for_a_redelivery_or_the_sweeper(
+    server, factory, fake, work, monkeypatch
+) -> None:
+    import bot.dispatch
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("bug in the sender")
+
+    payload = inbound_payload(factory)
+    monkeypatch.setattr(bot.dispatch, "send_claimed", broken)
+    monkeypatch.setattr(bot.dispatch, "enqueue_delivery", lambda *a, **k: None)
+    assert handle_inbound(payload) == "processed"
+    monkeypatch.undo()
+    assert fake.inbox("wangxh") == []
+    with session_scope(get_engine(server.settings.database_url)) as s:
+        assert s.scalar(select(Outbox.status)) == "pending"  # given back, not stuck in sending
+    assert handle_inbound(payload) == "duplicate"  # a redelivery queues it
     work()
     assert len(fake.inbox("wangxh")) == 1
-    assert sweep_outbox(now=later + timedelta(minutes=10)) == {"requeued": 0, "unstuck": 0}
+    assert sweep_outbox(now=datetime.now(UTC) + timedelta(minutes=10)) == {"requeued": 0, "unstuck": 0}
+
+
+def test_sweeper_returns_rows_stuck_in_sending(server, factory, fake, work, monkeypatch) -> None:
+    import bot.dispatch
+
+    monkeypatch.setattr(bot.dispatch, "send_now", lambda settings, rows: None)  # the worker "dies", its job lost
+    handle_inbound(inbound_payload(factory))
+    monkeypatch.undo()
+    assert sweep_outbox(now=datetime.now(UTC) + timedelta(minutes=1)) == {"requeued": 0, "unstuck": 0}
+    assert sweep_outbox(now=datetime.now(UTC) + timedelta(minutes=10)) == {"requeued": 1, "unstuck": 1}
+    work()
+    assert len(fake.inbox("wangxh")) == 1
+    assert sweep_outbox(now=datetime.now(UTC) + timedelta(minutes=20)) == {"requeued": 0, "unstuck": 0}
 
 
 # -- the pure core: respond(ctx), without the job around it ---------------------------------------------

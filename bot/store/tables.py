@@ -137,6 +137,8 @@ class Outbox(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JsonType)
     task_id: Mapped[str | None] = mapped_column(String(128), index=True)
     status: Mapped[str] = mapped_column(String(16), default="pending")  # pending|sending|delivered|failed
+    # the job sending it (status sending): that job, run again after its worker died, takes the row back
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     parts_sent: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
