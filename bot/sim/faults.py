@@ -63,6 +63,9 @@ class SimulatedPlatform:
             return slow  # the usual case: one round trip
         for name in (api, "any"):
             key = f"{self.prefix}:fault:{name}"
+            every = int(self.redis.hget(key, "every") or 1)
+            if every > 1 and self.redis.hincrby(key, "seen", 1) % every:
+                return slow  # not this call: only every n-th one
             remaining = self.redis.hincrby(key, "remaining", -1)
             if remaining >= 0:
                 raw = self.redis.hget(key, "spec")
@@ -82,10 +85,13 @@ class SimulatedPlatform:
         code: str | None = None,
         errcode: int | None = None,
         delay: float | None = None,
+        every: int = 1,
     ) -> None:
-        """The next `count` calls to `api` ("any": to every API) answer with this instead."""
+        """The next `count` calls to `api` ("any": to every API) answer with this instead; with `every`,
+        only every n-th call does, until `count` of them have."""
         spec = {"http_status": http_status, "code": code, "errcode": errcode, "delay": delay}
-        self.redis.hset(f"{self.prefix}:fault:{api}", mapping={"remaining": count, "spec": json.dumps(spec)})
+        mapping = {"remaining": count, "spec": json.dumps(spec), "every": every, "seen": 0}
+        self.redis.hset(f"{self.prefix}:fault:{api}", mapping=mapping)
 
     def set_latency(self, seconds: float) -> None:
         """Every API call answers after this long, as the platform does from far away (0: at once)."""
@@ -122,7 +128,7 @@ async def json_body(request: Request) -> dict[str, Any] | None:
 def add_control_routes(
     router: APIRouter, fake: SimulatedPlatform, default_api: str, expirers: Mapping[str, Callable[[], int]]
 ) -> None:
-    """POST /_faults arms a fault ({"api", "count", "http_status", "code", "errcode", "delay"}) or, with one
+    """POST /_faults arms a fault ({"api", "count", "http_status", "code", "errcode", "delay", "every"}) or, with one
     of `expirers`' names set ({"expire_tokens": true}), expires what it names; /_sent reads or clears."""
 
     @router.post("/_faults")
@@ -139,6 +145,7 @@ def add_control_routes(
                 code=spec.get("code"),
                 errcode=spec.get("errcode"),
                 delay=spec.get("delay"),
+                every=int(spec.get("every", 1)),
             )
         )
         return JSONResponse({"ok": True})

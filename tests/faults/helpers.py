@@ -176,9 +176,18 @@ class PrivatePostgres:
 # -- the worker, and time passing -----------------------------------------------------------------------
 
 
-def start_worker(log: Path | None = None) -> subprocess.Popen[bytes]:
+def start_worker(log: Path | None = None, name: str | None = None) -> subprocess.Popen[bytes]:
     """`cadrebot worker` as its own process (settings from the environment make_settings filled); its
     output goes to `log` if given (or CADREBOT_TEST_WORKER_LOG), else nowhere."""
+    return _cadrebot(["worker", "--name", name or f"fault-{time.monotonic_ns()}"], log)
+
+
+def start_scheduler(log: Path | None = None) -> subprocess.Popen[bytes]:
+    """`cadrebot scheduler`: the cron jobs (the outbox sweep every 30 s) and its watch on the leases."""
+    return _cadrebot(["scheduler"], log)
+
+
+def _cadrebot(args: list[str], log: Path | None) -> subprocess.Popen[bytes]:
     cli = Path(sys.executable).with_name("cadrebot")
     target = log or (
         Path(os.environ["CADREBOT_TEST_WORKER_LOG"]) if os.environ.get("CADREBOT_TEST_WORKER_LOG") else None
@@ -186,7 +195,7 @@ def start_worker(log: Path | None = None) -> subprocess.Popen[bytes]:
     out = target.open("ab") if target else subprocess.DEVNULL
     try:
         return subprocess.Popen(
-            [str(cli), "worker", "--name", f"fault-{time.monotonic_ns()}"],
+            [str(cli), *args],
             env=os.environ.copy(),
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -200,6 +209,41 @@ def stop_worker(worker: subprocess.Popen[bytes] | None) -> None:
     if worker is not None and worker.poll() is None:
         worker.kill()
         worker.wait(timeout=10)
+
+
+@contextmanager
+def writes_held(db_url: str) -> Iterator[None]:
+    """Another transaction holds the database's write lock: a handler that writes waits inside its own
+    transaction (SQLite: up to its busy timeout; PostgreSQL: until this ends) — a slow handler."""
+    engine = create_engine(db_url)
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            conn.exec_driver_sql("BEGIN")
+            conn.exec_driver_sql("LOCK TABLE inbound_log IN SHARE ROW EXCLUSIVE MODE")
+        try:
+            yield
+        finally:
+            conn.exec_driver_sql("ROLLBACK")
+    engine.dispose()
+
+
+def running_on(redis_url: str, queue: str) -> dict[str, str]:
+    """The jobs started from `queue` and not finished, with the name of the worker running each."""
+    from rq.registry import StartedJobRegistry
+
+    client = Redis.from_url(redis_url)
+    try:
+        found = {}
+        for raw in client.zrange(StartedJobRegistry(queue, connection=client).key, 0, -1):
+            job_id, execution_id = raw.decode().split(":", 1)
+            worker = client.hget(f"rq:execution:{job_id}:{execution_id}", "worker_name")
+            if worker:
+                found[job_id] = worker.decode()
+        return found
+    finally:
+        client.close()
 
 
 def age_everything(db_url: str) -> None:
