@@ -8,6 +8,11 @@ runs (bot/worker.py), and every worker's pulse thread and the scheduler process 
 few seconds: an expired lease is a dead worker. Its job goes back to the front of its queue, at most
 MAX_ABANDONS times (a message that kills every worker that touches it is failed, not retried for ever).
 
+RQ's scheduler (which moves retries and delayed deliveries onto their queues when due) runs in one worker and
+holds a lock per queue for 61 s, refreshed every second. A lock not refreshed for SCHEDULER_SILENT seconds
+belongs to a dead scheduler and is freed by the same scan, so another worker's pulse takes over within
+seconds instead of at its next maintenance, a minute or more later.
+
 Running it again is safe: every job is idempotent (the inbound log's unique dedup hash, the outbox's claims).
 Each move is one Lua script, so two processes finding the same expired lease move the job once.
 """
@@ -28,6 +33,8 @@ log = logging.getLogger("cadrebot.leases")
 MAX_ABANDONS = 3
 FAILED_TTL = 14 * 24 * 3600
 SCAN_LOCK = "cadrebot:leases:scan"
+SCHEDULER_LOCK_TTL = 61  # RQScheduler's interval (1 s) + 60
+SCHEDULER_SILENT = 10
 
 
 @dataclass(frozen=True)
@@ -87,13 +94,39 @@ def lease_expired_jobs(connection: Redis, queues: list[Queue], now: float | None
     return moved
 
 
+# KEYS: a scheduler lock. ARGV: its holder as read, the longest time left (ms) a silent holder's lock has.
+_FREE_SILENT = """
+if redis.call('GET', KEYS[1]) == ARGV[1] and redis.call('PTTL', KEYS[1]) < tonumber(ARGV[2]) then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+"""
+
+
+def free_silent_scheduler_locks(connection: Redis, queues: list[Queue]) -> int:
+    """Scheduler locks whose holder stopped refreshing them: freed for a living worker to take."""
+    from rq.scheduler import SCHEDULER_LOCKING_KEY_TEMPLATE
+
+    free = connection.register_script(_FREE_SILENT)
+    keys = [SCHEDULER_LOCKING_KEY_TEMPLATE % q.name for q in queues]
+    freed = 0
+    for key, holder in zip(keys, connection.mget(keys), strict=True):
+        if holder is not None:
+            freed += int(free(keys=[key], args=[holder, (SCHEDULER_LOCK_TTL - SCHEDULER_SILENT) * 1000]))
+    if freed:
+        log.warning("a dead scheduler's locks freed", extra={"locks": freed})
+    return freed
+
+
 def scan_once(connection: Redis, queues: list[Queue], times: LeaseTimes) -> dict[str, int] | None:
     """lease_expired_jobs, by one process at a time (the others skip this round); None when skipped or when
     Redis is away (the next round tries again)."""
     try:
         if not connection.set(SCAN_LOCK, 1, nx=True, px=max(int(times.pulse * 1000) - 100, 100)):
             return None
-        return lease_expired_jobs(connection, queues)
+        moved = lease_expired_jobs(connection, queues)
+        moved["schedulers"] = free_silent_scheduler_locks(connection, queues)
+        return moved
     except RedisError as exc:
         log.warning("could not look for abandoned jobs now", extra={"error": str(exc)})
         return None

@@ -95,6 +95,17 @@ class LeasedWorker(SimpleWorker):
         scan_once(self.connection, self.queues, self.lease_times)
         self.last_cleaned_at = now()  # type: ignore[assignment]  # RQ annotates it as None only
 
+    def run_maintenance_tasks(self) -> None:
+        """Without RQ's restart of the scheduler: the pulse thread does that, sooner (keep_scheduler)."""
+        self.clean_registries()
+        self.clean_group_registries()
+
+    def keep_scheduler(self) -> None:
+        """Run RQ's scheduler here if its lock is free (its holder died, or this worker's own scheduler)."""
+        scheduler = self.scheduler
+        if scheduler is not None and (scheduler._process is None or not scheduler._process.is_alive()):
+            scheduler.acquire_locks(auto_start=True)
+
     def renew_leases(self) -> None:
         """The pulse: the worker is alive, and so are the jobs it runs."""
         with self.connection.pipeline() as pipe:
@@ -118,6 +129,10 @@ def pulse(worker: LeasedWorker, stop: threading.Event) -> None:
             log.warning("could not renew leases now", extra={"error": str(exc)})
             continue
         scan_once(worker.connection, worker.queues, times)
+        try:
+            worker.keep_scheduler()
+        except RedisError as exc:
+            log.warning("could not check the scheduler now", extra={"error": str(exc)})
 
 
 def lease_times(settings: Settings) -> LeaseTimes:

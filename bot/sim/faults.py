@@ -90,8 +90,10 @@ class SimulatedPlatform:
         """The next `count` calls to `api` ("any": to every API) answer with this instead; with `every`,
         only every n-th call does, until `count` of them have."""
         spec = {"http_status": http_status, "code": code, "errcode": errcode, "delay": delay}
-        mapping = {"remaining": count, "spec": json.dumps(spec), "every": every, "seen": 0}
-        self.redis.hset(f"{self.prefix}:fault:{api}", mapping=mapping)
+        self.redis.hset(
+            f"{self.prefix}:fault:{api}",
+            mapping={"remaining": count, "spec": json.dumps(spec), "every": every, "seen": 0},
+        )
 
     def set_latency(self, seconds: float) -> None:
         """Every API call answers after this long, as the platform does from far away (0: at once)."""

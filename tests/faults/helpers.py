@@ -233,14 +233,14 @@ def running_on(redis_url: str, queue: str) -> dict[str, str]:
     """The jobs started from `queue` and not finished, with the name of the worker running each."""
     from rq.registry import StartedJobRegistry
 
-    client = Redis.from_url(redis_url)
+    client = Redis.from_url(redis_url, decode_responses=True)
     try:
         found = {}
-        for raw in client.zrange(StartedJobRegistry(queue, connection=client).key, 0, -1):
-            job_id, execution_id = raw.decode().split(":", 1)
+        for member in client.zrange(StartedJobRegistry(queue, connection=client).key, 0, -1):
+            job_id, execution_id = str(member).split(":", 1)
             worker = client.hget(f"rq:execution:{job_id}:{execution_id}", "worker_name")
             if worker:
-                found[job_id] = worker.decode()
+                found[job_id] = str(worker)
         return found
     finally:
         client.close()

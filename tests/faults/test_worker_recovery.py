@@ -101,7 +101,7 @@ def test_killed_after_the_commit_while_the_reply_was_being_sent(make_settings, d
 
             rig.post("gm0001", "你好")
             wait_until(sending, 30, "the reply claimed and on its way")
-            victim, died = kill_the_one_running(rig, workers)
+            _, died = kill_the_one_running(rig, workers)
             rig.fake.set_latency(0)
             took = answered_within(rig, ["gm0001"], died, 60)
             assert took < 4 + 1 + 10  # lease + pulse, and the job's own time
@@ -156,7 +156,7 @@ def test_maintenance_locks_left_by_a_killed_worker_do_not_delay_recovery(make_se
             workers_ready(redis.url, 2)
             with writes_held(db_url):
                 rig.post("gm0002", "你好")
-                victim, died = kill_the_one_running(rig, workers)
+                _, died = kill_the_one_running(rig, workers)
             took = answered_within(rig, ["gm0002"], died, 60)
             assert took < 4 + 1 + 10
             quiet(rig.live)
