@@ -59,7 +59,7 @@ def test_an_expired_lease_puts_the_job_back_at_the_front_once(redis: Redis) -> N
 def test_a_living_lease_and_a_finished_job_are_left_alone(redis: Redis) -> None:
     queue = Queue("lease-test", connection=redis)
     started(redis, queue, "alive")
-    worker, job = started(redis, queue, "done")
+    _, job = started(redis, queue, "done")
     job.set_status(JobStatus.FINISHED)  # finished; only its registry entry was left behind
     now = time.time() + 1
     assert lease_expired_jobs(redis, [queue], now=now) == {"requeued": 0, "failed": 0}
