@@ -6,6 +6,7 @@ the maintenance lock is short-lived."""
 from __future__ import annotations
 
 import time
+from typing import cast
 
 import pytest
 from pydantic import ValidationError
@@ -20,6 +21,12 @@ from bot.leases import MAX_ABANDONS, LeaseTimes, free_silent_scheduler_locks, le
 from bot.worker import MAINTENANCE_LOCK_SECONDS, LeasedWorker
 
 LEASE = LeaseTimes(lease=20, pulse=5)
+
+
+def leases(redis: Redis, queue: Queue) -> dict[bytes, float]:
+    """The started registry: each entry's lease, as the time it runs out."""
+    key = StartedJobRegistry(queue.name, connection=redis).key
+    return dict(cast(list[tuple[bytes, float]], redis.zrange(key, 0, -1, withscores=True)))
 
 
 def started(redis: Redis, queue: Queue, job_id: str) -> tuple[LeasedWorker, Job]:
@@ -39,7 +46,7 @@ def test_a_started_job_holds_a_lease_not_rqs_timeout_plus_a_minute(redis: Redis)
     queue = Queue("lease-test", connection=redis)
     before = time.time()
     started(redis, queue, "job-a")
-    [(_, score)] = redis.zrange(StartedJobRegistry(queue.name, connection=redis).key, 0, -1, withscores=True)
+    [score] = leases(redis, queue).values()
     assert before + LEASE.lease - 1 <= score <= time.time() + LEASE.lease + 1
 
 
@@ -72,9 +79,9 @@ def test_the_pulse_renews_a_running_jobs_lease(redis: Redis) -> None:
     queue = Queue("lease-test", connection=redis)
     worker, _ = started(redis, queue, "slow")
     key = StartedJobRegistry(queue.name, connection=redis).key
-    redis.zadd(key, {m: 0 for m in redis.zrange(key, 0, -1)}, xx=True)  # as if the lease had almost run out
+    redis.zadd(key, dict.fromkeys(leases(redis, queue), 0), xx=True)  # as if the lease had almost run out
     worker.renew_leases()
-    [(_, score)] = redis.zrange(key, 0, -1, withscores=True)
+    [score] = leases(redis, queue).values()
     assert score >= time.time() + LEASE.lease - 2
     assert lease_expired_jobs(redis, [queue]) == {"requeued": 0, "failed": 0}
 
