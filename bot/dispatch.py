@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from redis.exceptions import RedisError
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from bot import metrics, outbox
 from bot.config import Settings, get_settings
@@ -56,7 +56,11 @@ def dedup_hash(inbound: Inbound) -> str:
 def find_person(session: Session, platform: str, user: str) -> Person | None:
     column = Person.wecom_userid if platform == "wecom" else Person.dingtalk_userid
     key = user.lower() if platform == "wecom" else user
-    return session.scalar(select(Person).where(column == key))
+    # the person with their org and roles in one query: every message needs all three
+    found = session.scalars(
+        select(Person).options(joinedload(Person.org), joinedload(Person.role_rows)).where(column == key)
+    )
+    return found.unique().one_or_none()
 
 
 def actor_of(person: Person, platform: str, user: str) -> Actor:
@@ -113,6 +117,20 @@ def handle_inbound(payload: dict) -> str:
     except RedisError:
         log.warning("could not queue delivery now; the sweeper will", extra={"outbox": outbox_ids})
     return status
+
+
+def warm_up(settings: Settings) -> None:
+    """Before a worker's first job: the understanding's tables and the knowledge index, built now so that the
+    first person to write does not wait a second or two for them."""
+    from handlers.ask import knowledge_for
+    from handlers.nlu import understand
+
+    try:
+        understand("今天巡查3组，发现一处垃圾，已处理")
+        with session_scope(get_engine(settings.database_url)) as s:
+            knowledge_for(s, policy(settings))
+    except Exception:  # a database not migrated yet, a rules file being fixed: the first job will say so
+        log.warning("warm-up incomplete; the first message will be slower", exc_info=True)
 
 
 def job_claimer(key: str) -> str:

@@ -10,6 +10,7 @@ same core answers `cadrebot ask --as` and the in-process test chat (tests/inproc
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
@@ -88,20 +89,35 @@ def respond(ctx: Context) -> list[Outgoing]:
     return ctx.out
 
 
+_T = TypeVar("_T")
 _GAZETTEERS: dict[str, tuple[tuple[object, ...], Gazetteer]] = {}
+_TOWN_ROWS: dict[str, tuple[tuple[object, ...], list[tuple[str, str]]]] = {}
+_CACHED_SCOPES = 5000  # villages (and townships) kept per process: a province's worth, a few MB
 
 
 def gazetteer_for(session: Session, actor: Actor) -> Gazetteer | None:
-    """The sender's part of the roster as a gazetteer, built once per org scope and rebuilt when the roster
-    changes (roster_stamp); None for someone outside the roster's tree."""
+    """The sender's part of the roster as a gazetteer: the places of their township and the people of their
+    village (Gazetteer.scoped), so one per village, built from one read of the township's rows, both kept
+    until the roster changes (roster_stamp); None for someone outside the roster's tree."""
     if not actor.org_path or actor.person_id <= 0:
         return None
+    parts = actor.org_path.split("/")
+    town, village = "/".join(parts[:2]), "/".join(parts[:3])
     stamp = roster_stamp(session)
-    cached = _GAZETTEERS.get(actor.org_path)
+    cached = _GAZETTEERS.get(village)
     if cached is None or cached[0] != stamp:
-        cached = (stamp, Gazetteer.scoped(roster_rows(session, actor.org_path), actor.org_path))
-        _GAZETTEERS[actor.org_path] = cached
+        rows = _TOWN_ROWS.get(town)
+        if rows is None or rows[0] != stamp:
+            rows = _keep(_TOWN_ROWS, town, (stamp, roster_rows(session, actor.org_path)))
+        cached = _keep(_GAZETTEERS, village, (stamp, Gazetteer.scoped(rows[1], village)))
     return cached[1]
+
+
+def _keep(cache: dict[str, _T], key: str, value: _T) -> _T:
+    if len(cache) >= _CACHED_SCOPES:
+        cache.clear()  # rare: more scopes than a province has; start again rather than grow
+    cache[key] = value
+    return value
 
 
 def route_key(ctx: Context) -> str:

@@ -154,7 +154,10 @@ def make_worker(settings: Settings, name: str | None = None) -> LeasedWorker:
 
 
 def run_worker(settings: Settings, *, burst: bool = False, name: str | None = None) -> bool:
+    from bot.dispatch import warm_up
+
     tie_children_to_worker()
+    warm_up(settings)
     worker = make_worker(settings, name)
     log.info("worker started", extra={"queues": [q.name for q in worker.queues], "worker": worker.name})
     # RQ logs every job at INFO; our own logs say what matters, so RQ speaks up only for problems.

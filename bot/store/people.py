@@ -30,9 +30,16 @@ def holders(session: Session, org: Org, roles: tuple[str, ...]) -> list[Person]:
 def roster_stamp(session: Session) -> tuple[object, ...]:
     """Changes whenever the roster does (a person added, changed or retired, an org added): the key a cache
     of anything derived from the roster is kept under."""
-    people = session.execute(select(func.count(Person.id), func.max(Person.updated_at))).one()
-    orgs = session.execute(select(func.count(Org.id), func.max(Org.id))).one()
-    return (*people, *orgs)
+    # People and orgs are never deleted (a person who leaves is deactivated), so the newest id of each and the
+    # latest change to a person say it all: three index lookups in one round trip, however big the roster.
+    stamp = session.execute(
+        select(
+            select(func.max(Person.id)).scalar_subquery(),
+            select(func.max(Person.updated_at)).scalar_subquery(),
+            select(func.max(Org.id)).scalar_subquery(),
+        )
+    ).one()
+    return tuple(stamp)
 
 
 def roster_rows(session: Session, org_path: str) -> list[tuple[str, str]]:
