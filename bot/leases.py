@@ -13,6 +13,12 @@ holds a lock per queue for 61 s, refreshed every second. A lock not refreshed fo
 belongs to a dead scheduler and is freed by the same scan, so another worker's pulse takes over within
 seconds instead of at its next maintenance, a minute or more later.
 
+One moment is not covered by RQ's registry at all: a worker listening on several queues pops a job with
+BLPOP and only then writes it into the started registry, so a worker killed in between takes the job with
+it. LeasedQueue's dequeue takes a job and records it as taken (TAKEN: queue|job, scored by its lease) in one
+script; the record is dropped by the worker's next take, when the job was surely started. A record left
+behind whose job is neither started nor on its queue any more was lost in that moment, and is put back.
+
 Running it again is safe: every job is idempotent (the inbound log's unique dedup hash, the outbox's claims).
 Each move is one Lua script, so two processes finding the same expired lease move the job once.
 """
@@ -20,12 +26,16 @@ Each move is one Lua script, so two processes finding the same expired lease mov
 from __future__ import annotations
 
 import logging
+import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue
+from rq.exceptions import DequeueTimeout
 from rq.registry import FailedJobRegistry, StartedJobRegistry
 
 log = logging.getLogger("cadrebot.leases")
@@ -33,6 +43,9 @@ log = logging.getLogger("cadrebot.leases")
 MAX_ABANDONS = 3
 FAILED_TTL = 14 * 24 * 3600
 SCAN_LOCK = "cadrebot:leases:scan"
+TAKEN = "cadrebot:leases:taken"
+TAKEN_BATCH = 1000
+IDLE_WAIT = 1  # seconds an idle worker blocks on its first queue before looking at all of them again
 SCHEDULER_LOCK_TTL = 61  # RQScheduler's interval (1 s) + 60
 SCHEDULER_SILENT = 10
 
@@ -103,6 +116,79 @@ return 0
 """
 
 
+# KEYS: TAKEN, the queue keys in order. ARGV: the lease's end, the record of this worker's previous take.
+_TAKE = """
+if ARGV[2] ~= '' then redis.call('ZREM', KEYS[1], ARGV[2]) end
+for i = 2, #KEYS do
+  local id = redis.call('LPOP', KEYS[i])
+  if id then
+    redis.call('ZADD', KEYS[1], ARGV[1], KEYS[i] .. '|' .. id)
+    return {KEYS[i], id}
+  end
+end
+return false
+"""
+
+# KEYS: TAKEN, the job hash, its queue. ARGV: the record, now, the job id.
+_RETURN_LOST = """
+local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if not score or tonumber(score) > tonumber(ARGV[2]) then return 0 end
+redis.call('ZREM', KEYS[1], ARGV[1])
+if redis.call('HGET', KEYS[2], 'status') ~= 'queued' then return 0 end
+if redis.call('LPOS', KEYS[3], ARGV[3]) then return 0 end
+redis.call('LPUSH', KEYS[3], ARGV[3])
+return 1
+"""
+
+_last_take: dict[int, str] = {}  # per connection (one worker per process): the record its next take drops
+_take_lock = threading.Lock()
+
+
+class LeasedQueue(Queue):
+    """RQ's Queue whose multi-queue dequeue records what it takes (see the module's docstring)."""
+
+    lease_seconds = LeaseTimes().lease
+
+    @classmethod
+    def lpop(
+        cls, queue_keys: Sequence[str], timeout: int | None, connection: Redis | None = None
+    ) -> tuple[Any, Any] | None:
+        assert connection is not None
+        take = connection.register_script(_TAKE)
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            with _take_lock:
+                previous = _last_take.pop(id(connection), "")
+                got = take(keys=[TAKEN, *queue_keys], args=[time.time() + cls.lease_seconds, previous])
+                if got:
+                    queue_key, job_id = (v.decode() if isinstance(v, bytes) else str(v) for v in got)
+                    _last_take[id(connection)] = f"{queue_key}|{job_id}"
+                    return queue_key, job_id
+            if deadline is None:
+                return None
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise DequeueTimeout(timeout, queue_keys)
+            # Wait for the first (most urgent) queue without taking from it: a job moved from its head to its
+            # head. The other queues are looked at again within IDLE_WAIT.
+            connection.blmove(queue_keys[0], queue_keys[0], max(1, min(IDLE_WAIT, int(left))), "LEFT", "LEFT")
+
+
+def return_lost_takes(connection: Redis, queues: list[Queue], now: float | None = None) -> int:
+    """Jobs taken by a worker that died before starting them: back on their queues."""
+    now = time.time() if now is None else now
+    back = connection.register_script(_RETURN_LOST)
+    job_class = queues[0].job_class if queues else Queue.job_class
+    returned = 0
+    for raw in connection.zrangebyscore(TAKEN, 0, now, start=0, num=TAKEN_BATCH):
+        record = raw.decode() if isinstance(raw, bytes) else str(raw)
+        queue_key, _, job_id = record.rpartition("|")
+        returned += int(back(keys=[TAKEN, job_class.key_for(job_id), queue_key], args=[record, now, job_id]))
+    if returned:
+        log.warning("jobs taken by a worker that died before starting them: queued again", extra={"jobs": returned})
+    return returned
+
+
 def free_silent_scheduler_locks(connection: Redis, queues: list[Queue]) -> int:
     """Scheduler locks whose holder stopped refreshing them: freed for a living worker to take."""
     from rq.scheduler import SCHEDULER_LOCKING_KEY_TEMPLATE
@@ -125,6 +211,7 @@ def scan_once(connection: Redis, queues: list[Queue], times: LeaseTimes) -> dict
         if not connection.set(SCAN_LOCK, 1, nx=True, px=max(int(times.pulse * 1000) - 100, 100)):
             return None
         moved = lease_expired_jobs(connection, queues)
+        moved["lost"] = return_lost_takes(connection, queues)
         moved["schedulers"] = free_silent_scheduler_locks(connection, queues)
         return moved
     except RedisError as exc:

@@ -35,8 +35,8 @@ from rq.registry import DeferredJobRegistry, FailedJobRegistry, FinishedJobRegis
 from rq.utils import now
 
 from bot.config import Settings
-from bot.leases import LeaseTimes, scan_once
-from bot.queue import queues
+from bot.leases import LeasedQueue, LeaseTimes, scan_once
+from bot.queue import queue_names
 
 log = logging.getLogger("cadrebot.worker")
 
@@ -142,14 +142,17 @@ def lease_times(settings: Settings) -> LeaseTimes:
 def make_worker(settings: Settings, name: str | None = None) -> LeasedWorker:
     conn = worker_connection(settings)
     name = name or f"cadrebot-{socket.gethostname()}-{os.getpid()}"
+    times = lease_times(settings)
+    LeasedQueue.lease_seconds = times.lease
     worker = LeasedWorker(
-        queues(settings, conn),
+        queue_names(settings),
         connection=conn,
         name=name,
+        queue_class=LeasedQueue,
         maintenance_interval=MAINTENANCE_SECONDS,
         worker_ttl=WORKER_TTL,
     )
-    worker.lease_times = lease_times(settings)
+    worker.lease_times = times
     return worker
 
 

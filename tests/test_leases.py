@@ -5,6 +5,7 @@ the maintenance lock is short-lived."""
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import cast
 
@@ -12,12 +13,22 @@ import pytest
 from pydantic import ValidationError
 from redis import Redis
 from rq import Queue
+from rq.exceptions import DequeueTimeout
 from rq.job import Job, JobStatus
 from rq.registry import FailedJobRegistry, StartedJobRegistry
 from rq.scheduler import SCHEDULER_LOCKING_KEY_TEMPLATE
 
 from bot.config import Settings
-from bot.leases import MAX_ABANDONS, LeaseTimes, free_silent_scheduler_locks, lease_expired_jobs, scan_once
+from bot.leases import (
+    MAX_ABANDONS,
+    TAKEN,
+    LeasedQueue,
+    LeaseTimes,
+    free_silent_scheduler_locks,
+    lease_expired_jobs,
+    return_lost_takes,
+    scan_once,
+)
 from bot.worker import MAINTENANCE_LOCK_SECONDS, LeasedWorker
 
 LEASE = LeaseTimes(lease=20, pulse=5)
@@ -118,7 +129,7 @@ def test_a_silent_schedulers_locks_are_freed_and_a_living_ones_kept(redis: Redis
 def test_one_scan_at_a_time_and_rqs_fifteen_minute_lock_does_not_stop_it(redis: Redis) -> None:
     queue = Queue("lease-test", connection=redis)
     redis.set(queue.registry_cleaning_key, 1, ex=899)  # left by an RQ worker killed while cleaning
-    assert scan_once(redis, [queue], LEASE) == {"requeued": 0, "failed": 0, "schedulers": 0}
+    assert scan_once(redis, [queue], LEASE) == {"requeued": 0, "failed": 0, "lost": 0, "schedulers": 0}
     assert scan_once(redis, [queue], LEASE) is None  # another process scanned this round
 
 
@@ -140,3 +151,54 @@ def test_the_pulse_must_fit_in_the_lease_twice() -> None:
     assert LeaseTimes().worst_recovery <= 30  # a dead worker's job runs again well within a minute
     with pytest.raises(ValidationError, match="half"):
         Settings(job_lease_seconds=10, job_pulse_seconds=6)
+
+
+# -- the moment between taking a job off its queue and starting it ----------------------------------------
+
+
+def test_a_take_is_recorded_and_dropped_by_the_next_take(redis: Redis) -> None:
+    high, low = Queue("take-high", connection=redis), Queue("take-low", connection=redis)
+    low.enqueue("builtins.print", job_id="low-1")
+    high.enqueue("builtins.print", job_id="high-1")
+    taken = LeasedQueue.dequeue_any([high, low], None, connection=redis)
+    assert taken is not None and taken[0].id == "high-1"  # the first queue first
+    assert redis.zrange(TAKEN, 0, -1) == [f"{high.key}|high-1".encode()]
+    taken = LeasedQueue.dequeue_any([high, low], None, connection=redis)
+    assert taken is not None and taken[0].id == "low-1"
+    assert redis.zrange(TAKEN, 0, -1) == [f"{low.key}|low-1".encode()]
+    assert LeasedQueue.dequeue_any([high, low], None, connection=redis) is None
+    assert redis.zcard(TAKEN) == 0
+
+
+def test_a_job_taken_by_a_worker_that_died_before_starting_it_goes_back(redis: Redis) -> None:
+    queue, other = Queue("take-lost", connection=redis), Queue("take-other", connection=redis)
+    queue.enqueue("builtins.print", job_id="lost")
+    assert LeasedQueue.dequeue_any([queue, other], None, connection=redis) is not None
+    # the worker is killed here: the job is on no queue and in no registry
+    assert queue.job_ids == [] and StartedJobRegistry(queue.name, connection=redis).count == 0
+    assert return_lost_takes(redis, [queue], now=time.time() + 1) == 0  # its lease has not run out yet
+    later = time.time() + LeasedQueue.lease_seconds + 1
+    assert return_lost_takes(redis, [queue], now=later) == 1
+    assert return_lost_takes(redis, [queue], now=later) == 0
+    assert queue.job_ids == ["lost"]
+
+
+def test_a_take_whose_job_started_is_only_forgotten(redis: Redis) -> None:
+    queue, other = Queue("take-started", connection=redis), Queue("take-other", connection=redis)
+    job = queue.enqueue("builtins.print", job_id="fine")
+    assert LeasedQueue.dequeue_any([queue, other], None, connection=redis) is not None
+    job.set_status(JobStatus.STARTED)
+    assert return_lost_takes(redis, [queue], now=time.time() + LeasedQueue.lease_seconds + 1) == 0
+    assert queue.job_ids == [] and redis.zcard(TAKEN) == 0
+
+
+def test_a_blocking_take_wakes_for_the_first_queue_and_looks_at_the_others_soon(redis: Redis) -> None:
+    high, low = Queue("wait-high", connection=redis), Queue("wait-low", connection=redis)
+    threading.Timer(0.3, lambda: high.enqueue("builtins.print", job_id="urgent")).start()
+    taken = LeasedQueue.dequeue_any([high, low], 5, connection=redis)
+    assert taken is not None and taken[0].id == "urgent"
+    threading.Timer(0.3, lambda: low.enqueue("builtins.print", job_id="later")).start()
+    taken = LeasedQueue.dequeue_any([high, low], 5, connection=redis)
+    assert taken is not None and taken[0].id == "later"
+    with pytest.raises(DequeueTimeout):
+        LeasedQueue.dequeue_any([high, low], 1, connection=redis)
