@@ -28,6 +28,9 @@ _clients: dict[str, Redis] = {}
 _lock = Lock()
 
 INBOUND_RETRY = Retry(max=3, interval=[5, 30, 120])
+# A message is answered in well under a second; one still running after this is stuck (a lock never given
+# up): stopped, and RQ tries it again.
+INBOUND_TIMEOUT = 30
 _UNIQUE_SHA = hashlib.sha1(UNIQUE_ENQUEUE_SCRIPT.encode()).hexdigest()
 FAILED_TTL = 14 * 24 * 3600
 # Outbox rows per delivery job in a fan-out: enough to amortise a job and a transaction, few enough that
@@ -150,7 +153,7 @@ def prepare_inbound_batch(settings: Settings, inbounds: list[Inbound]) -> Prepar
             job_id=job_id,
             result_ttl=settings.dedup_ttl_seconds,
             failure_ttl=FAILED_TTL,
-            timeout=120,
+            timeout=INBOUND_TIMEOUT,
             retry=INBOUND_RETRY,
             description=f"{inbound.platform} {inbound.kind} from {inbound.sender}",
         )

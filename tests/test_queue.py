@@ -48,7 +48,7 @@ def test_the_job_is_rqs_own(settings, factory, redis) -> None:
     job = Job.fetch(queue.job_ids[0], connection=redis)
     assert job.func_name == "bot.dispatch.handle_inbound" and job.args[0]["text"] == "帮助"
     assert job.get_status() == JobStatus.QUEUED and job.origin == "cadrebot-test-inbound"
-    assert job.retries_left == 3 and job.timeout == 120 and job.result_ttl == settings.dedup_ttl_seconds
+    assert job.retries_left == 3 and job.timeout == 30 and job.result_ttl == settings.dedup_ttl_seconds
 
 
 def test_the_batcher_under_concurrent_requests(settings, factory, redis) -> None:
