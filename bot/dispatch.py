@@ -219,66 +219,64 @@ def process(
     """The message's rows, in the caller's transaction. Returns the status, the outbox rows to queue, and
     the replies claimed for `claimer` to send right after the commit."""
     now = clock()
+    person = find_person(session, inbound.platform, inbound.sender)
+    known = person is not None and person.active
     entry = InboundLog(
         platform=inbound.platform,
         dedup_hash=key,
         message_id=inbound.message_id[:128],
         sender=inbound.sender[:64],
+        person_id=person.id if person is not None and known else None,
         kind=inbound.kind.value,
         text=inbound.text,
         payload=inbound.model_dump(mode="json"),
         sent_at=inbound.created_at,
         received_at=now,
+        status="processed" if known else "stranger",
     )
     session.add(entry)
     session.flush()  # a concurrent duplicate fails here, before any work
 
-    person = find_person(session, inbound.platform, inbound.sender)
-    if person is None or not person.active:
-        entry.status = "stranger"
-        return ("stranger", *claim_replies(session, stranger(session, settings, inbound, entry, now), claimer, now))
+    if person is None or not known:
+        return ("stranger", *claim_replies(stranger(session, settings, inbound, entry, now, claimer), claimer))
 
-    entry.person_id = person.id
     store = form_store(settings)
     desk, before = store.load(person.id, key, now)
     ctx = context_for(settings, session, actor_of(person, inbound.platform, inbound.sender), inbound, now, desk)
     out = respond(ctx)
     entry.intent = ctx.intent
-    entry.status = "processed"
-    ids = outbox.write(
-        session, out, now, inbound=inbound, inbound_id=entry.id, sender=person, batch_limit=settings.broadcast_batch
+    rows = outbox.write_rows(
+        session,
+        out,
+        now,
+        inbound=inbound,
+        inbound_id=entry.id,
+        sender=person,
+        batch_limit=settings.broadcast_batch,
+        claim_for=claimer,
+        claim_limit=DELIVERY_CHUNK,
     )
     if desk.changed:
         session.flush()  # SQL problems surface before the drafts are written
         store.save(person.id, desk, key, before)
-    return ("processed", *claim_replies(session, ids, claimer, now))
+    return ("processed", *claim_replies(rows, claimer))
 
 
-def claim_replies(
-    session: Session, outbox_ids: list[int], claimer: str | None, now: datetime
-) -> tuple[list[int], list[Claimed]]:
-    """The replies to one person that may go now, claimed for this job in its own transaction (up to a
-    delivery job's worth); the rest (a broadcast's batches, replies held for later) go through the queue."""
-    if claimer is None:
-        return outbox_ids, []
-    queued: list[int] = []
-    mine: list[Claimed] = []
-    for outbox_id in outbox_ids:
-        row = session.get(Outbox, outbox_id)  # from the session's identity map: no query
-        ready = row is not None and row.recipients is None and (row.not_before is None or row.not_before <= now)
-        if row is None or not ready or len(mine) >= DELIVERY_CHUNK:
-            queued.append(outbox_id)
-            continue
-        row.status, row.claimed_by, row.attempts, row.updated_at = "sending", claimer, row.attempts + 1, now
-        mine.append(claimed(row))
-    return queued, mine
+def claim_replies(rows: list[Outbox], claimer: str | None) -> tuple[list[int], list[Claimed]]:
+    """The rows written claimed for this job (outbox.write_rows) and the rest, which go through the queue (a
+    broadcast's batches, replies held for later)."""
+    mine = [r for r in rows if claimer is not None and r.status == "sending" and r.claimed_by == claimer]
+    taken = {r.id for r in mine}
+    return [r.id for r in rows if r.id not in taken], [claimed(r) for r in mine]
 
 
 def form_store(settings: Settings) -> FormStore:
     return FormStore(redis_client(settings.redis_url), settings.form_ttl_hours * 3600)
 
 
-def stranger(session: Session, settings: Settings, inbound: Inbound, entry: InboundLog, now: datetime) -> list[int]:
+def stranger(
+    session: Session, settings: Settings, inbound: Inbound, entry: InboundLog, now: datetime, claimer: str | None
+) -> list[Outbox]:
     """Someone not on the roster: a polite answer, and the administrators told once a day at most."""
     out = [Outgoing(reply=TextReply(text=STRANGER_REPLY))]
     since = now - timedelta(seconds=settings.stranger_notice_seconds)
@@ -312,7 +310,9 @@ def stranger(session: Session, settings: Settings, inbound: Inbound, entry: Inbo
                 detail={"admins_told": len(admins)},
             )
         )
-    return outbox.write(session, out, now, inbound=inbound, inbound_id=entry.id)
+    return outbox.write_rows(
+        session, out, now, inbound=inbound, inbound_id=entry.id, claim_for=claimer, claim_limit=DELIVERY_CHUNK
+    )
 
 
 def record_failure(settings: Settings, inbound: Inbound, key: str, error: str) -> tuple[str, list[int]]:

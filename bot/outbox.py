@@ -84,7 +84,36 @@ def write(
     batch_limit: int | None = None,
 ) -> list[int]:
     """Outbox rows for `out`, in order; returns their ids for the delivery queue."""
+    rows = write_rows(
+        session,
+        out,
+        now,
+        inbound=inbound,
+        inbound_id=inbound_id,
+        sender=sender,
+        platform=platform,
+        batch_limit=batch_limit,
+    )
+    return [row.id for row in rows]
+
+
+def write_rows(
+    session: Session,
+    out: list[Outgoing],
+    now: datetime,
+    *,
+    inbound: Inbound | None = None,
+    inbound_id: int | None = None,
+    sender: Person | None = None,
+    platform: str = "wecom",
+    batch_limit: int | None = None,
+    claim_for: str | None = None,
+    claim_limit: int = 0,
+) -> list[Outbox]:
+    """As `write`, returning the rows. With `claim_for`, the first `claim_limit` rows to one person that may go
+    now are written already claimed for that job (status sending), to be sent right after the commit."""
     platform = inbound.platform if inbound is not None else platform
+    claims = claim_limit if claim_for else 0
     rows: list[Outbox] = []
     for item in out:
         if item.person_ids is not None:
@@ -126,10 +155,13 @@ def write(
             status="pending",
             created_at=now,
         )
+        if claims and (item.not_before is None or item.not_before <= now):
+            row.status, row.claimed_by, row.attempts, row.updated_at = "sending", claim_for, 1, now
+            claims -= 1
         session.add(row)
         rows.append(row)
     session.flush()  # once for all: a fan-out of hundreds is one round trip, not hundreds
-    return [row.id for row in rows]
+    return rows
 
 
 def _batch(
