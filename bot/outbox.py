@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from typing import TypedDict, Unpack
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -72,29 +73,19 @@ def _card(
     return reply, task_id
 
 
-def write(
-    session: Session,
-    out: list[Outgoing],
-    now: datetime,
-    *,
-    inbound: Inbound | None = None,
-    inbound_id: int | None = None,
-    sender: Person | None = None,
-    platform: str = "wecom",
-    batch_limit: int | None = None,
-) -> list[int]:
+class Addressing(TypedDict, total=False):
+    """Whom `write`'s rows go to when an item names nobody, and how broadcasts are batched."""
+
+    inbound: Inbound | None
+    inbound_id: int | None
+    sender: Person | None
+    platform: str
+    batch_limit: int | None
+
+
+def write(session: Session, out: list[Outgoing], now: datetime, **addressing: Unpack[Addressing]) -> list[int]:
     """Outbox rows for `out`, in order; returns their ids for the delivery queue."""
-    rows = write_rows(
-        session,
-        out,
-        now,
-        inbound=inbound,
-        inbound_id=inbound_id,
-        sender=sender,
-        platform=platform,
-        batch_limit=batch_limit,
-    )
-    return [row.id for row in rows]
+    return [row.id for row in write_rows(session, out, now, **addressing)]
 
 
 def write_rows(

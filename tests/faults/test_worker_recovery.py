@@ -8,7 +8,10 @@ suite stays quick — the mechanism is the same."""
 
 from __future__ import annotations
 
+import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from redis import Redis
 from sqlalchemy import select
@@ -37,14 +40,20 @@ pytestmark = needs("redis-server")
 SHORT_LEASE = {"JOB_LEASE_SECONDS": 4, "JOB_PULSE_SECONDS": 1}
 
 
-def workers_ready(redis_url: str, count: int) -> None:
+@contextmanager
+def two_workers(redis_url: str) -> Iterator[dict[str, subprocess.Popen[bytes]]]:
+    """Workers "first" and "second", listening; stopped at the end."""
     from rq import Worker
 
+    workers = {name: start_worker(name=name) for name in ("first", "second")}
     client = Redis.from_url(redis_url)
     try:
-        wait_until(lambda: len(Worker.all(connection=client)) >= count, 30, f"{count} workers listening")
+        wait_until(lambda: len(Worker.all(connection=client)) >= 2, 30, "two workers listening")
+        yield workers
     finally:
         client.close()
+        for worker in workers.values():
+            stop_worker(worker)
 
 
 def kill_the_one_running(rig: Rig, workers: dict, timeout: float = 30) -> tuple[str, float]:
@@ -64,96 +73,79 @@ def answered_within(rig: Rig, people: list[str], died: float, limit: float) -> f
 
 def test_killed_inside_a_slow_handler_with_nothing_else_arriving(make_settings, db_url, tmp_path) -> None:
     started = time.monotonic()
-    workers = {}
-    with private_redis(tmp_path) as redis, county(make_settings, db_url, tmp_path, 5, REDIS_URL=redis.url) as rig:
-        try:
-            workers = {name: start_worker(name=name) for name in ("first", "second")}
-            workers_ready(redis.url, 2)
-            with writes_held(db_url):  # the handler waits inside its transaction
-                rig.post("gm0000", "你好")
-                victim, died = kill_the_one_running(rig, workers)
-            took = answered_within(rig, ["gm0000"], died, 60)
-            print(f"\nanswered {took:.1f} s after {victim} was killed (lease 20 s, pulse 5 s)")
-            assert took < 60
-            quiet(rig.live)
-            assert no_repeats(rig.fake) == 0
-            report("worker killed in a slow handler, idle system", reply_tally(rig.fake, ["gm0000"]), started)
-        finally:
-            for worker in workers.values():
-                stop_worker(worker)
+    with (
+        private_redis(tmp_path) as redis,
+        county(make_settings, db_url, tmp_path, 5, REDIS_URL=redis.url) as rig,
+        two_workers(redis.url) as workers,
+    ):
+        with writes_held(db_url):  # the handler waits inside its transaction
+            rig.post("gm0000", "你好")
+            victim, died = kill_the_one_running(rig, workers)
+        took = answered_within(rig, ["gm0000"], died, 60)
+        print(f"\nanswered {took:.1f} s after {victim} was killed (lease 20 s, pulse 5 s)")
+        assert took < 60
+        quiet(rig.live)
+        assert no_repeats(rig.fake) == 0
+        report("worker killed in a slow handler, idle system", reply_tally(rig.fake, ["gm0000"]), started)
 
 
 def test_killed_after_the_commit_while_the_reply_was_being_sent(make_settings, db_url, tmp_path) -> None:
     started = time.monotonic()
-    workers = {}
     with (
         private_redis(tmp_path) as redis,
         county(make_settings, db_url, tmp_path, 5, REDIS_URL=redis.url, **SHORT_LEASE) as rig,
+        two_workers(redis.url) as workers,
     ):
-        try:
-            workers = {name: start_worker(name=name) for name in ("first", "second")}
-            workers_ready(redis.url, 2)
-            rig.fake.set_latency(2)  # WeCom is slow to answer: the worker is killed waiting for it
+        rig.fake.set_latency(2)  # WeCom is slow to answer: the worker is killed waiting for it
 
-            def sending() -> bool:
-                with session_scope(get_engine(db_url)) as s:
-                    return s.scalar(select(Outbox.status)) == "sending"
+        def sending() -> bool:
+            with session_scope(get_engine(db_url)) as s:
+                return s.scalar(select(Outbox.status)) == "sending"
 
-            rig.post("gm0001", "你好")
-            wait_until(sending, 30, "the reply claimed and on its way")
-            _, died = kill_the_one_running(rig, workers)
-            rig.fake.set_latency(0)
-            took = answered_within(rig, ["gm0001"], died, 60)
-            assert took < 4 + 1 + 10  # lease + pulse, and the job's own time
-            wait_until(lambda: not sending(), 30, "the row recorded")
-            quiet(rig.live)
-            assert no_repeats(rig.fake) == 0  # WeCom's duplicate check stops the second send of the same reply
-            report("worker killed mid-send", reply_tally(rig.fake, ["gm0001"]), started)
-        finally:
-            for worker in workers.values():
-                stop_worker(worker)
+        rig.post("gm0001", "你好")
+        wait_until(sending, 30, "the reply claimed and on its way")
+        _, died = kill_the_one_running(rig, workers)
+        rig.fake.set_latency(0)
+        took = answered_within(rig, ["gm0001"], died, 60)
+        assert took < 4 + 1 + 10  # lease + pulse, and the job's own time
+        wait_until(lambda: not sending(), 30, "the row recorded")
+        quiet(rig.live)
+        assert no_repeats(rig.fake) == 0  # WeCom's duplicate check stops the second send of the same reply
+        report("worker killed mid-send", reply_tally(rig.fake, ["gm0001"]), started)
 
 
 def test_killed_with_people_still_talking(make_settings, db_url, tmp_path) -> None:
     started = time.monotonic()
     people = grid_members(60)
-    workers = {}
     with (
         private_redis(tmp_path) as redis,
         county(make_settings, db_url, tmp_path, len(people), REDIS_URL=redis.url, **SHORT_LEASE) as rig,
+        two_workers(redis.url) as workers,
     ):
-        try:
-            workers = {name: start_worker(name=name) for name in ("first", "second")}
-            workers_ready(redis.url, 2)
-            rig.fake.set_latency(0.05)
-            for person in people[:30]:
-                rig.post(person, "你好")
-            victim, died = kill_the_one_running(rig, workers)
-            for person in people[30:]:
-                rig.post(person, "本周巡查情况")
-            took = answered_within(rig, people, died, 60)
-            print(f"\nall {len(people)} answered {took:.1f} s after {victim} was killed")
-            quiet(rig.live)
-            assert no_repeats(rig.fake) == 0
-            report("worker killed with traffic", reply_tally(rig.fake, people), started)
-        finally:
-            for worker in workers.values():
-                stop_worker(worker)
+        rig.fake.set_latency(0.05)
+        for person in people[:30]:
+            rig.post(person, "你好")
+        victim, died = kill_the_one_running(rig, workers)
+        for person in people[30:]:
+            rig.post(person, "本周巡查情况")
+        took = answered_within(rig, people, died, 60)
+        print(f"\nall {len(people)} answered {took:.1f} s after {victim} was killed")
+        quiet(rig.live)
+        assert no_repeats(rig.fake) == 0
+        report("worker killed with traffic", reply_tally(rig.fake, people), started)
 
 
 def test_maintenance_locks_left_by_a_killed_worker_do_not_delay_recovery(make_settings, db_url, tmp_path) -> None:
     started = time.monotonic()
-    workers = {}
     with (
         private_redis(tmp_path) as redis,
         county(make_settings, db_url, tmp_path, 5, REDIS_URL=redis.url, **SHORT_LEASE) as rig,
     ):
-        try:
-            client = Redis.from_url(redis.url)
-            for name in queue_names(rig.settings):  # as RQ leaves them when killed while cleaning: 15 minutes
-                client.set(f"rq:clean_registries:{name}", 1, ex=899)
-            workers = {name: start_worker(name=name) for name in ("first", "second")}
-            workers_ready(redis.url, 2)
+        client = Redis.from_url(redis.url)
+        for name in queue_names(rig.settings):  # as RQ leaves them when killed while cleaning: 15 minutes
+            client.set(f"rq:clean_registries:{name}", 1, ex=899)
+        client.close()
+        with two_workers(redis.url) as workers:
             with writes_held(db_url):
                 rig.post("gm0002", "你好")
                 _, died = kill_the_one_running(rig, workers)
@@ -161,6 +153,3 @@ def test_maintenance_locks_left_by_a_killed_worker_do_not_delay_recovery(make_se
             assert took < 4 + 1 + 10
             quiet(rig.live)
             report("worker killed, maintenance locks held", reply_tally(rig.fake, ["gm0002"]), started)
-        finally:
-            for worker in workers.values():
-                stop_worker(worker)
