@@ -11,6 +11,7 @@ import threading
 import time
 
 import httpx
+import pytest
 
 from bot.queue import queue_names
 from faults.helpers import (
@@ -31,7 +32,13 @@ from faults.helpers import (
     wait_until,
 )
 
-pytestmark = needs("redis-server")
+from conftest import DATABASE
+
+# The database plays no part here beyond what test_worker_recovery's tests check on both: one run is enough.
+pytestmark = [
+    needs("redis-server"),
+    pytest.mark.skipif(DATABASE == "postgresql", reason="run on SQLite only, to keep CI short"),
+]
 PEOPLE = 240
 
 
