@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from functools import cache
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
@@ -21,6 +22,19 @@ CALLBACK_SECONDS = Histogram(
     ["platform"],
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
 )
+
+
+# A labelled child looked up once: labels() costs a lock and a dict build on every webhook request.
+@cache
+def callback_counter(platform: str, result: str) -> Counter:
+    return CALLBACKS.labels(platform=platform, result=result)
+
+
+@cache
+def callback_timer(platform: str) -> Histogram:
+    return CALLBACK_SECONDS.labels(platform=platform)
+
+
 DISPATCHED = Counter("cadrebot_dispatched_total", "Inbound messages handled by the dispatcher", ["status"])
 DELIVERIES = Counter("cadrebot_deliveries_total", "Outbox delivery attempts by outcome", ["platform", "result"])
 

@@ -77,3 +77,22 @@ def test_the_batcher_fails_every_request_of_a_batch_redis_refused(make_settings,
     results = asyncio.run(burst())
     assert all(isinstance(r, QueueUnavailable) for r in results)
     assert REDIS_URL not in settings.redis_url
+
+
+def test_the_stamped_template_gives_rqs_own_hash(settings, factory) -> None:
+    from bot.queue import _inbound_job, _unique_job_args, inbound_queue, inbound_template
+
+    inbound = message(factory, "31", user="zhangwei")
+    template = inbound_template(settings, message(factory, "30"))  # built from another message
+    rq_job = _inbound_job(inbound_queue(settings), settings, inbound)
+    stamp = rq_job.to_dict()["enqueued_at"]
+    rq_args = _unique_job_args(rq_job)
+    key, stamped = template.args(inbound, stamp)
+
+    assert key == rq_job.key
+    assert stamped[:3] == rq_args[:3]  # job id, the "R" marker, the result TTL
+    ours = dict(zip(stamped[3::2], stamped[4::2], strict=True))
+    theirs = dict(zip(rq_args[3::2], rq_args[4::2], strict=True))
+    theirs["created_at"] = stamp  # RQ stamps created_at a moment before enqueued_at
+    assert ours == theirs
+    assert ours["description"] == "wecom text from zhangwei"

@@ -5,8 +5,12 @@ Each platform package (wecom/, dingtalk/) imports from here and never from the o
 
 from __future__ import annotations
 
-from fastapi import Request
-from fastapi.responses import JSONResponse
+from collections.abc import Awaitable, Callable
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+
+Endpoint = Callable[[Request], Awaitable[Response]]
 
 
 class BodyTooLarge(Exception):
@@ -18,6 +22,20 @@ def problem(status: int, error: str, reason: str, code: int | None = None) -> JS
     if code is not None:
         body["code"] = code
     return JSONResponse(body, status_code=status)
+
+
+def callback_route(router: APIRouter, path: str) -> Callable[[Endpoint], Endpoint]:
+    """Register a platform's POST callback as a plain Starlette route.
+
+    A callback takes only the Request, and FastAPI's per-request dependency solving and response handling
+    cost about as much as the rest of the webhook's framework path together.
+    """
+
+    def register(endpoint: Endpoint) -> Endpoint:
+        router.add_route(path, endpoint, methods=["POST"])
+        return endpoint
+
+    return register
 
 
 async def read_capped(request: Request, limit: int) -> bytes:

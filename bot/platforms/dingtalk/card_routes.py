@@ -24,7 +24,7 @@ from redis.exceptions import RedisError
 
 from bot import metrics
 from bot.config import Settings
-from bot.platforms.common import BodyTooLarge, problem, read_capped
+from bot.platforms.common import BodyTooLarge, callback_route, problem, read_capped
 from bot.platforms.dingtalk.cards import CardCallbackError, inbound_from_card_callback
 from bot.queue import InboundBatcher, QueueUnavailable
 
@@ -44,11 +44,11 @@ def build_router(settings: Settings) -> APIRouter:
     batcher = InboundBatcher(settings)
 
     def outcome(result: str, status: int) -> None:
-        metrics.CALLBACKS.labels(platform="dingtalk", result=f"card_{result}").inc()
+        metrics.callback_counter("dingtalk", f"card_{result}").inc()
         if status >= 400:
             log.warning("dingtalk card callback refused", extra={"result": result, "status": status})
 
-    @router.post(CARD_PATH)
+    @callback_route(router, CARD_PATH)
     async def card_callback(request: Request) -> Response:
         if secret is None:
             return problem(503, "not_configured", "CADREBOT_DINGTALK_CLIENT_SECRET is not set")

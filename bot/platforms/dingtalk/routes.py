@@ -28,7 +28,7 @@ from redis.exceptions import RedisError
 
 from bot import metrics
 from bot.config import ENV_PREFIX, Settings
-from bot.platforms.common import BodyTooLarge, problem, read_capped
+from bot.platforms.common import BodyTooLarge, callback_route, problem, read_capped
 from bot.platforms.dingtalk.crypto import (
     OWNER_KEY_MISMATCH,
     SIGNATURE_MISMATCH,
@@ -98,7 +98,7 @@ def build_router(settings: Settings) -> APIRouter:
     batcher = InboundBatcher(settings)
 
     def outcome(result: str, status: int, path: str = "robot") -> None:
-        metrics.CALLBACKS.labels(platform="dingtalk", result=result).inc()
+        metrics.callback_counter("dingtalk", result).inc()
         if status >= 400:
             log.warning("dingtalk callback refused", extra={"path": path, "result": result, "status": status})
 
@@ -112,7 +112,7 @@ def build_router(settings: Settings) -> APIRouter:
 
     # -- the robot ---------------------------------------------------------------------------------------
 
-    @router.post(ROBOT_PATH)
+    @callback_route(router, ROBOT_PATH)
     async def robot(request: Request) -> Response:
         started = time.perf_counter()
         if secret is None:
@@ -160,13 +160,13 @@ def build_router(settings: Settings) -> APIRouter:
             outcome("unavailable", 503)
             return problem(503, "queue_unavailable", "the message queue is not reachable; please retry")
         outcome("queued" if queued else "duplicate", 200)
-        metrics.CALLBACK_SECONDS.labels(platform="dingtalk").observe(time.perf_counter() - started)
+        metrics.callback_timer("dingtalk").observe(time.perf_counter() - started)
         # An unsupported type is answered by its handler like any message, so HTTP and Stream mode say the same.
         return JSONResponse(EMPTY)
 
     # -- event subscription --------------------------------------------------------------------------------
 
-    @router.post(EVENTS_PATH)
+    @callback_route(router, EVENTS_PATH)
     async def events(request: Request) -> Response:
         if crypto is None:
             needed = ("dingtalk_token", "dingtalk_aes_key", "dingtalk_owner_key")

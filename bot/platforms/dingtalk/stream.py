@@ -435,7 +435,7 @@ class StreamClient:
     def _accept(self, kind: str, topic: str | None, message_id: str, data: Any) -> None:
         """After the ACK: de-dup, parse, buffer. Never raises: a bad frame must not end the stream."""
         if message_id in self._seen:
-            metrics.CALLBACKS.labels(platform="dingtalk", result="duplicate").inc()
+            metrics.callback_counter("dingtalk", "duplicate").inc()
             log.info("dingtalk stream frame delivered again; dropped", extra={"message_id": message_id})
             return
         self._seen.add(message_id)
@@ -449,10 +449,10 @@ class StreamClient:
             handoff = self._parse(topic, message_id, payload)
         except Exception as exc:  # the wire parsers' errors and anything unexpected in a payload
             if isinstance(exc, DingTalkQuotaExceeded):
-                metrics.CALLBACKS.labels(platform="dingtalk", result="quota").inc()
+                metrics.callback_counter("dingtalk", "quota").inc()
                 log.error("dingtalk robot quota exceeded; messages are being lost", extra={"message_id": message_id})
                 return
-            metrics.CALLBACKS.labels(platform="dingtalk", result="bad_message").inc()
+            metrics.callback_counter("dingtalk", "bad_message").inc()
             log.warning(
                 "dingtalk stream message could not be read; dropped",
                 extra={"message_id": message_id, "topic": topic, "error": type(exc).__name__, "detail": str(exc)[:200]},
@@ -462,7 +462,7 @@ class StreamClient:
             return
         key = handoff.inbound.dedup_key
         if key in self._seen:
-            metrics.CALLBACKS.labels(platform="dingtalk", result="duplicate").inc()
+            metrics.callback_counter("dingtalk", "duplicate").inc()
             log.info("dingtalk stream message pushed again; dropped", extra={"message_id": message_id})
             return
         self._seen.add(key)
@@ -485,7 +485,7 @@ class StreamClient:
             # button, choices) is what makes it the same tap. The card is updated through the card API
             # later, not through this frame's ACK.
             return Handoff(message_id, inbound_from_card_callback(payload, received_at=received))
-        metrics.CALLBACKS.labels(platform="dingtalk", result="ignored").inc()
+        metrics.callback_counter("dingtalk", "ignored").inc()
         log.info("dingtalk stream callback topic not handled", extra={"topic": topic})
         return None
 
@@ -526,7 +526,7 @@ class StreamClient:
                 self._buffer.popleft()
                 if fresh is not None:
                     result = "queued" if fresh[index] else "duplicate"
-                    metrics.CALLBACKS.labels(platform="dingtalk", result=result).inc()
+                    metrics.callback_counter("dingtalk", result).inc()
             if len(self._buffer) <= self.buffer_limit // 2:
                 self._room.set()
 

@@ -16,7 +16,7 @@ from fastapi.responses import PlainTextResponse, Response
 
 from bot import metrics
 from bot.config import Settings
-from bot.platforms.common import BodyTooLarge, problem, read_capped
+from bot.platforms.common import BodyTooLarge, callback_route, problem, read_capped
 from bot.platforms.wecom import wire
 from bot.platforms.wecom.crypto import (
     VALIDATE_CORPID_ERROR,
@@ -57,7 +57,7 @@ def build_router(settings: Settings) -> APIRouter:
         )
 
     def outcome(result: str, status: int) -> None:
-        metrics.CALLBACKS.labels(platform="wecom", result=result).inc()
+        metrics.callback_counter("wecom", result).inc()
         if status >= 400:
             log.warning("wecom callback refused", extra={"result": result, "status": status})
 
@@ -96,7 +96,7 @@ def build_router(settings: Settings) -> APIRouter:
         # Exactly the plaintext: no quotes, no BOM, no newline.
         return Response(content=plain, media_type="text/plain; charset=utf-8")
 
-    @router.post(PATH)
+    @callback_route(router, PATH)
     async def receive(request: Request) -> Response:
         started = time.perf_counter()
         values, refusal = query(request, ("msg_signature", "timestamp", "nonce"))
@@ -135,7 +135,7 @@ def build_router(settings: Settings) -> APIRouter:
             outcome("unavailable", 503)
             return problem(503, "queue_unavailable", "the message queue is not reachable; please retry")
         outcome("queued" if queued else "duplicate", 200)
-        metrics.CALLBACK_SECONDS.labels(platform="wecom").observe(time.perf_counter() - started)
+        metrics.callback_timer("wecom").observe(time.perf_counter() - started)
         return Response(status_code=200)
 
     return router
