@@ -1,11 +1,14 @@
 """Benchmark a fan-out of personalised reminders through the real path: reminder rows → fired by RQ workers
-(claim, card, outbox row, one transaction each) → delivery jobs → the WeCom API (the simulator's fake, in its
-own uvicorn process) → the fake's record, which is then checked for duplicates and losses.
+(claim, card, outbox row, a transaction per 100) → delivery jobs → the WeCom API (the simulator's fake, in its
+own uvicorn process) → the fake's record, which is then checked for duplicates and losses — compared, in the
+same run and on the same Redis, with RQ's own ceiling: no-op jobs through the same number of the product's
+workers (bench/e2e.py's run_noop).
 
-    python bench/fanout.py [--messages 10000] [--workers 1 2] [--database sqlite|URL]
+    python bench/fanout.py [--messages 10000] [--workers 1 2] [--noop-jobs 3000] [--database sqlite|URL] [--runs N]
 
-Prints, per worker count and last:
-    fanout: N messages in S s = R msg/s, duplicates=D, lost=L
+Prints, per worker count:
+    fanout: workers=W R msg/s, rq_noop=Q jobs/s, ratio=X, duplicates=D, lost=L
+and, with more than one worker count, what the last one adds over the first (scaling=+P%).
 Needs Redis (CADREBOT_BENCH_REDIS_URL, default redis://127.0.0.1:6379/13, which it flushes).
 """
 
@@ -27,6 +30,7 @@ from rq import Queue
 from sqlalchemy import insert, select
 
 from bench.common import bench_env, free_port, server, uvicorn_cmd
+from bench.e2e import run_noop
 from bot.store.db import dispose_engines, get_engine, normalise_url, session_scope
 from bot.store.migrate import upgrade
 from bot.store.tables import Org, Person, PersonRole, Reminder, Task
@@ -107,7 +111,8 @@ def delivered_counts(redis: Redis) -> dict[str, int]:
     return counts
 
 
-def run(n: int, workers: int, database: str) -> tuple[float, int, int]:
+def run(n: int, workers: int, database: str, noop_jobs: int) -> tuple[float, float, int, int]:
+    """One fan-out and one no-op drain with `workers` workers: (fan-out seconds, no-op seconds, duplicates, lost)."""
     redis = Redis.from_url(REDIS_URL)
     redis.flushdb()
     folder = tempfile.mkdtemp(prefix="cadrebot-fanout-")
@@ -164,9 +169,10 @@ def run(n: int, workers: int, database: str) -> tuple[float, int, int]:
                 p.terminate()
             for p in procs:
                 p.wait(timeout=30)
+        noop_elapsed = run_noop(redis, env, noop_jobs, workers, timeout=600)
     duplicates = sum(c - 1 for c in counts.values())
     lost = n - len(counts)
-    return elapsed, duplicates, lost
+    return elapsed, noop_elapsed, duplicates, lost
 
 
 def quiet_free_rules(folder: str) -> Path:
@@ -179,16 +185,45 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--messages", type=int, default=10_000)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--noop-jobs", type=int, default=3000, help="no-op jobs for RQ's ceiling")
     parser.add_argument("--database", default="sqlite", help="sqlite, or a postgresql:// URL (its tables are dropped)")
+    parser.add_argument("--runs", type=int, default=1, help="measure this many times; the spread is printed last")
     args = parser.parse_args()
     print(f"{os.cpu_count()} CPUs; {args.messages} personalised reminders; database {args.database.split('@')[-1]}")
-    last = ""
-    for workers in args.workers:
-        elapsed, duplicates, lost = run(args.messages, workers, args.database)
-        rate = args.messages / elapsed if elapsed else 0.0
-        last = f"fanout: {args.messages} messages in {elapsed:.1f} s = {rate:.0f} msg/s, duplicates={duplicates}, lost={lost}"
-        print(f"workers={workers:<2} {last}")
-    print(last)
+    ratios: dict[int, list[float]] = {w: [] for w in args.workers}
+    scalings: list[float] = []
+    healthy = True
+    for number in range(args.runs):
+        if args.runs > 1:
+            print(f"-- run {number + 1} of {args.runs}", flush=True)
+        rates: dict[int, float] = {}
+        for workers in args.workers:
+            elapsed, noop_elapsed, duplicates, lost = run(args.messages, workers, args.database, args.noop_jobs)
+            rates[workers] = args.messages / elapsed
+            noop_rate = args.noop_jobs / noop_elapsed
+            ratio = rates[workers] / noop_rate
+            ratios[workers].append(ratio)
+            healthy = healthy and not (duplicates or lost)
+            print(
+                f"fanout: workers={workers} {rates[workers]:.0f} msg/s, rq_noop={noop_rate:.0f} jobs/s, "
+                f"ratio={ratio:.2f}, duplicates={duplicates}, lost={lost}",
+                flush=True,
+            )
+        first, last = args.workers[0], args.workers[-1]
+        if last != first:
+            scalings.append(rates[last] / rates[first] - 1)
+            print(f"fanout: {last} workers over {first}: scaling={scalings[-1]:+.0%}", flush=True)
+    if args.runs > 1:
+        for workers, values in ratios.items():
+            print(f"fanout ratio, {workers} worker(s), over {args.runs} runs: {spread(values)}")
+        if scalings:
+            print(f"fanout scaling over {args.runs} runs: {spread([100 * s for s in scalings], '{:+.0f}%')}")
+    if not healthy:
+        sys.exit(1)
+
+
+def spread(values: list[float], form: str = "{:.2f}") -> str:
+    return f"{form.format(min(values))} to {form.format(max(values))} ({', '.join(form.format(v) for v in values)})"
 
 
 if __name__ == "__main__":

@@ -267,3 +267,11 @@ def test_a_card_whose_send_timed_out_but_arrived_is_not_sent_twice(server, fake,
     assert rows(server.settings)[0].status == "delivered"
     cards = [e for e in fake.inbox("wangxh") if e.get("msgtype") == "template_card"]
     assert len(cards) == 1
+
+
+def test_the_fakes_own_limit_survives_a_redis_restart(server, fake, redis) -> None:
+    """The fake drops a member's 31st message in a minute, also once Redis has forgotten its scripts."""
+    redis_client(server.settings.redis_url).script_flush()
+    assert fake._within_rate(["wangxh"] * 31) == [True] * 30 + [False]
+    redis_client(server.settings.redis_url).script_flush()
+    assert fake._within_rate(["wangxh", "zhangwei"]) == [False, True]

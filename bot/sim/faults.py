@@ -15,6 +15,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from redis import Redis
+from redis.client import Pipeline
 
 Spec = dict[str, Any]
 
@@ -55,9 +56,17 @@ class SimulatedPlatform:
         """Take one use of the fault switched on for `api` (or for any API), if there is one; else the
         latency, if one is set."""
         pipe = self.redis.pipeline(transaction=False)
+        self.probe_fault(pipe, api)
+        armed, latency = pipe.execute()
+        return self.fault_from_probe(api, armed, latency)
+
+    def probe_fault(self, pipe: Pipeline, api: str) -> None:
+        """Queue the two reads that tell whether `api` has a fault or a latency: a caller may add them to
+        a round trip of its own."""
         pipe.exists(f"{self.prefix}:fault:{api}", f"{self.prefix}:fault:any")
         pipe.get(f"{self.prefix}:latency")
-        armed, latency = pipe.execute()
+
+    def fault_from_probe(self, api: str, armed: int, latency: bytes | None) -> Spec | None:
         slow = {"delay": float(latency)} if latency else None
         if not armed:
             return slow  # the usual case: one round trip
