@@ -41,14 +41,11 @@ test: lint
 	@scripts/ensure-services.sh
 	@scripts/run-tests.sh
 
-## make bench: every benchmark in turn, each printing its result last (about 5 minutes on 2 cores).
+## make bench: the message path's three ratios and p99, then the understanding benchmarks (about 5 minutes on
+## 2 cores); RUNS=5 measures each of the three five times and prints the spread.
 bench: dev
 	@scripts/ensure-services.sh
-	$(BIN)/python bench/webhook.py --requests 10000 --seconds 10
-	$(BIN)/python bench/e2e.py --messages 1000 --noop-jobs 3000
-	$(BIN)/python bench/fanout.py --messages 2000 --workers 1
-	$(BIN)/python bench/ask.py
-	$(BIN)/python bench/nlu.py
+	@scripts/bench.sh
 
 ## make lock: resolve every dependency (runtime and dev) afresh in a new venv and pin the result in constraints.txt.
 LOCK_VENV := var/lock-venv

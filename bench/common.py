@@ -28,6 +28,11 @@ SECRET = "bench-secret"
 AGENT_ID = 1000002
 
 
+def spread(values: list[float], form: str = "{:.2f}") -> str:
+    """Several runs' figures as "lowest to highest (each run's)"."""
+    return f"{form.format(min(values))} to {form.format(max(values))} ({', '.join(form.format(v) for v in values)})"
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

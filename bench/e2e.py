@@ -35,7 +35,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from redis import Redis
 
-from bench.common import AES_KEY, AGENT_ID, CORP_ID, TOKEN, bench_env, closed_loop, free_port, server, uvicorn_cmd
+from bench.common import (
+    AES_KEY,
+    AGENT_ID,
+    CORP_ID,
+    TOKEN,
+    bench_env,
+    closed_loop,
+    free_port,
+    server,
+    spread,
+    uvicorn_cmd,
+)
 
 REDIS_URL = os.environ.get("CADREBOT_BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
 QUEUE = "cadrebot-bench"  # bench_env's CADREBOT_QUEUE_NAME
@@ -270,9 +281,7 @@ def main() -> None:
         ratios.append(ratio)
         healthy = healthy and ok
     if args.runs > 1:
-        print(
-            f"e2e ratio over {args.runs} runs: {min(ratios):.2f}–{max(ratios):.2f} ({', '.join(f'{r:.2f}' for r in ratios)})"
-        )
+        print(f"e2e ratio over {args.runs} runs: {spread(ratios)}")
     if not healthy:
         sys.exit(1)
 

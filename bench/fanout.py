@@ -29,7 +29,7 @@ from redis import Redis
 from rq import Queue
 from sqlalchemy import insert, select
 
-from bench.common import bench_env, free_port, server, uvicorn_cmd
+from bench.common import bench_env, free_port, server, spread, uvicorn_cmd
 from bench.e2e import run_noop
 from bot.store.db import dispose_engines, get_engine, normalise_url, session_scope
 from bot.store.migrate import upgrade
@@ -220,10 +220,6 @@ def main() -> None:
             print(f"fanout scaling over {args.runs} runs: {spread([100 * s for s in scalings], '{:+.0f}%')}")
     if not healthy:
         sys.exit(1)
-
-
-def spread(values: list[float], form: str = "{:.2f}") -> str:
-    return f"{form.format(min(values))} to {form.format(max(values))} ({', '.join(form.format(v) for v in values)})"
 
 
 if __name__ == "__main__":

@@ -2,13 +2,14 @@
 message parse, RQ enqueue with the unique-id check, ack — against a bare endpoint that only reads the
 body, with the same uvicorn settings and the same client, on this machine.
 
-    python bench/webhook.py [--requests 20000] [--concurrency 32] [--rate 500] [--client wrk|asyncio]
+    python bench/webhook.py [--requests 20000] [--concurrency 32] [--rate 500] [--client wrk|asyncio] [--runs N]
 
 Throughput is measured in a closed loop by wrk when it is installed (Debian: apt-get install -y wrk), each
 request a distinct signed callback read from a file by a Lua script; else by the asyncio client in
 bench/common.py, which costs more CPU on this machine and so lowers both figures. Latency is measured at a
 fixed request rate (open loop, asyncio client: wrk cannot hold a rate). Prints last:
     webhook: full=R1 rps bare=R2 rps ratio=X p99_ms=Y      (p99 at --rate on the full path)
+and, with --runs N, each run's line and then the spread of the ratio and of p99 over the runs.
 Needs Redis (CADREBOT_BENCH_REDIS_URL, default redis://127.0.0.1:6379/14, which it flushes).
 """
 
@@ -37,6 +38,7 @@ from bench.common import (
     free_port,
     open_loop,
     server,
+    spread,
     temp_database,
     uvicorn_cmd,
     wrk_closed_loop,
@@ -72,7 +74,27 @@ def main() -> None:
     parser.add_argument(
         "--client", choices=("wrk", "asyncio"), help="closed-loop generator (default: wrk if installed)"
     )
+    parser.add_argument("--runs", type=int, default=1, help="measure this many times; the spread is printed last")
     args = parser.parse_args()
+    ratios: list[float] = []
+    p99s: list[float] = []
+    healthy = True
+    for number in range(args.runs):
+        if args.runs > 1:
+            print(f"-- run {number + 1} of {args.runs}", flush=True)
+        ratio, p99, ok = measure(args)
+        ratios.append(ratio)
+        p99s.append(p99)
+        healthy = healthy and ok
+    if args.runs > 1:
+        print(f"webhook ratio over {args.runs} runs: {spread(ratios)}")
+        print(f"webhook p99_ms at {args.rate:.0f}/s over {args.runs} runs: {spread(p99s, '{:.1f}')}")
+    if not healthy:
+        sys.exit(1)
+
+
+def measure(args: argparse.Namespace) -> tuple[float, float, bool]:
+    """One run: the ratio, p99 at the fixed rate, and whether every callback was taken."""
     client = args.client or ("wrk" if wrk_path() else "asyncio")
     if client == "wrk" and not wrk_path():
         sys.exit("wrk is not installed (Debian: apt-get install -y wrk)")
@@ -124,12 +146,12 @@ def main() -> None:
     redis.flushdb()
     full_path, bare_path = results["full"], results["bare"]
     ratio = full_path.rps / bare_path.rps if bare_path.rps else 0
+    p99 = results["full_rate"].pct(99)
     print(
-        f"webhook: full={full_path.rps:.0f} rps bare={bare_path.rps:.0f} rps ratio={ratio:.2f} "
-        f"p99_ms={results['full_rate'].pct(99):.1f}"
+        f"webhook: full={full_path.rps:.0f} rps bare={bare_path.rps:.0f} rps ratio={ratio:.2f} p99_ms={p99:.1f}",
+        flush=True,
     )
-    if queued != expected or full_path.errors or results["full_rate"].errors:
-        sys.exit(1)
+    return ratio, p99, not (queued != expected or full_path.errors or results["full_rate"].errors)
 
 
 if __name__ == "__main__":

@@ -119,6 +119,24 @@ def handle_inbound(payload: dict) -> str:
     return status
 
 
+def give_up(payload: dict) -> str:
+    """RQ entry point for a message whose job killed its worker again and again (bot/leases.py): recorded as
+    failed, with an apology, unless its transaction had committed (then its replies are already on the way)."""
+    settings = get_settings()
+    inbound = Inbound.model_validate(payload)
+    key = dedup_hash(inbound)
+    with session_scope(get_engine(settings.database_url)) as s:
+        if s.scalar(select(InboundLog.id).where(InboundLog.dedup_hash == key)) is not None:
+            return "duplicate"
+    try:
+        _, outbox_ids = record_failure(settings, inbound, key, "abandoned: its job stopped the worker repeatedly")
+    except IntegrityError:
+        return "duplicate"
+    metrics.DISPATCHED.labels(status="failed").inc()
+    queue_deliveries(settings, outbox_ids)
+    return "failed"
+
+
 def warm_up(settings: Settings) -> None:
     """Before a worker's first job: the understanding's tables and the knowledge index, built now so that the
     first person to write does not wait a second or two for them."""

@@ -38,10 +38,11 @@ from rq import Queue
 from rq.exceptions import DequeueTimeout
 from rq.registry import FailedJobRegistry, StartedJobRegistry
 
+from bot.queue import FAILED_TTL, GIVE_UP_FUNC, INBOUND_FUNC
+
 log = logging.getLogger("cadrebot.leases")
 
 MAX_ABANDONS = 3
-FAILED_TTL = 14 * 24 * 3600
 SCAN_LOCK = "cadrebot:leases:scan"
 TAKEN = "cadrebot:leases:taken"
 TAKEN_BATCH = 1000
@@ -104,7 +105,20 @@ def lease_expired_jobs(connection: Redis, queues: list[Queue], now: float | None
             elif result == 2:
                 moved["failed"] += 1
                 log.error("job killed its worker too often; failed", extra={"job": job_id, "queue": queue.name})
+                give_up(queue, job_id)
     return moved
+
+
+def give_up(queue: Queue, job_id: str) -> None:
+    """A message nobody could handle still gets an answer: a job that records it as failed and apologises,
+    without running the handler that kept dying."""
+    try:
+        job = queue.job_class.fetch(job_id, connection=queue.connection)
+        if job.func_name != INBOUND_FUNC or not job.args:
+            return
+        queue.enqueue(GIVE_UP_FUNC, job.args[0], job_id=f"{job_id}-gave-up", failure_ttl=FAILED_TTL)
+    except Exception as exc:  # a job hash gone or unreadable: the failed registry still holds the record
+        log.warning("could not queue the apology for an abandoned message", extra={"job": job_id, "error": str(exc)})
 
 
 # KEYS: a scheduler lock. ARGV: its holder as read, the longest time left (ms) a silent holder's lock has.

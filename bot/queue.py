@@ -113,10 +113,14 @@ def _unique_job_args(job: Job) -> list[bytes | str | int]:
     return args
 
 
+INBOUND_FUNC = "bot.dispatch.handle_inbound"
+GIVE_UP_FUNC = "bot.dispatch.give_up"  # a message whose job killed its worker too often: recorded, and an apology
+
+
 def _inbound_job(q: Queue, settings: Settings, inbound: Inbound) -> Job:
     """An inbound job as RQ's enqueue builds it."""
     job = q.create_job(
-        "bot.dispatch.handle_inbound",
+        INBOUND_FUNC,
         args=(inbound.model_dump(mode="json", exclude_none=True),),
         job_id=inbound_job_id(inbound),
         result_ttl=settings.dedup_ttl_seconds,
@@ -158,7 +162,7 @@ class InboundJobTemplate:
         """The job's key and the unique-enqueue script's arguments, as _unique_job_args gives them."""
         payload = inbound.model_dump(mode="json", exclude_none=True)
         values = list(self.values)
-        values[self.slots["data"]] = zlib.compress(self.dumps(("bot.dispatch.handle_inbound", None, (payload,), {})))
+        values[self.slots["data"]] = zlib.compress(self.dumps((INBOUND_FUNC, None, (payload,), {})))
         values[self.slots["description"]] = _description(inbound)
         values[self.slots["created_at"]] = values[self.slots["enqueued_at"]] = stamp
         job_id = inbound_job_id(inbound)

@@ -234,3 +234,46 @@ def test_respond_runs_the_tapped_cards_flow_for_its_recipient_only(db_url: str, 
         assert mine.intent == "card:help" and mine.tapped is not None and mine.tapped.task_id == task_id
         assert isinstance(out[0].reply, TextReply) and out[0].reply.text.startswith("网格巡查：")
         assert isinstance(out[1].reply, CardUpdate) and out[1].reply.card.task_id == task_id
+
+
+def test_a_message_whose_job_kept_killing_workers_is_answered_with_an_apology(
+    server, factory, fake, work, redis
+) -> None:
+    from rq import Queue
+
+    from bot.dispatch import give_up
+    from bot.leases import MAX_ABANDONS, lease_expired_jobs
+    from bot.queue import enqueue_inbound, inbound_queue
+    from bot.worker import LeasedWorker
+
+    payload = inbound_payload(factory, text="本周巡查情况")
+    assert enqueue_inbound(server.settings, Inbound.model_validate(payload)) is True
+    queue = inbound_queue(server.settings)
+    moved = []
+    for attempt in range(MAX_ABANDONS + 1):  # taken and started, then its worker dies, each time
+        job = Queue.dequeue_any([queue], None, connection=redis)[0]
+        worker = LeasedWorker([queue], connection=redis, name=f"dies-{attempt}")
+        worker.prepare_execution(job)
+        worker.prepare_job_execution(job)
+        moved.append(lease_expired_jobs(redis, [queue], now=datetime.now(UTC).timestamp() + 3600))
+    assert moved[-1] == {"requeued": 0, "failed": 1}
+    assert queue.job_ids == [f"{job.id}-gave-up"]  # the handler is not run a fifth time: an apology is queued
+
+    work()
+    assert [e["content"] for e in fake.inbox("wangxh")] == [
+        "抱歉，处理您的消息时出了问题，已记录。请稍后再试，或联系管理员。"
+    ]
+    with session_scope(get_engine(server.settings.database_url)) as s:
+        entry = s.scalar(select(InboundLog))
+        assert entry is not None and entry.status == "failed" and "abandoned" in (entry.error or "")
+    assert give_up(payload) == "duplicate"  # once, however often it is asked
+    assert counts(server.settings) == (1, 1)
+
+
+def test_no_apology_for_a_message_whose_transaction_had_committed(server, factory) -> None:
+    from bot.dispatch import give_up
+
+    payload = inbound_payload(factory)
+    assert handle_inbound(payload) == "processed"  # its worker died after this, three times, while sending
+    assert give_up(payload) == "duplicate"
+    assert counts(server.settings) == (1, 1)  # the reply it had; no apology on top
