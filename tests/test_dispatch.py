@@ -251,7 +251,9 @@ def test_a_message_whose_job_kept_killing_workers_is_answered_with_an_apology(
     queue = inbound_queue(server.settings)
     moved = []
     for attempt in range(MAX_ABANDONS + 1):  # taken and started, then its worker dies, each time
-        job = Queue.dequeue_any([queue], None, connection=redis)[0]
+        taken = Queue.dequeue_any([queue], None, connection=redis)
+        assert taken is not None
+        job = taken[0]
         worker = LeasedWorker([queue], connection=redis, name=f"dies-{attempt}")
         worker.prepare_execution(job)
         worker.prepare_job_execution(job)
