@@ -12,6 +12,10 @@ from redis import Redis
 from bot.platforms.base import RetryLater
 
 MEMO_SECONDS = 30.0
+# One refresh at a time, but a holder that died (a worker killed mid-fetch) must not stop the others for long:
+# the lock outlives a normal fetch a few times over, and a waiter waits just past it, then fetches itself. Two
+# fetches overlapping now and then are harmless: within a token's lifetime the platforms hand out the same one.
+LOCK_MS = 6_000
 _RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
 
 
@@ -31,9 +35,9 @@ class SharedToken:
         if cached and cached != stale:
             return cached
         owner = uuid.uuid4().hex
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + LOCK_MS / 1000 + 1
         while True:
-            if self.redis.set(self.lock_key, owner, nx=True, px=15_000):
+            if self.redis.set(self.lock_key, owner, nx=True, px=LOCK_MS):
                 try:
                     cached = self.cached(fresh=True)
                     if cached and cached != stale:
