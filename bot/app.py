@@ -12,6 +12,7 @@ from sqlalchemy import text
 
 from bot import metrics
 from bot.config import Settings, get_settings
+from bot.console.routes import build_router as console_router
 from bot.exports import build_router as exports_router
 from bot.platforms.dingtalk.card_routes import build_router as dingtalk_cards_router
 from bot.platforms.dingtalk.routes import build_router as dingtalk_router
@@ -32,6 +33,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         dingtalk_router(settings),
         dingtalk_cards_router(settings),
         exports_router(settings),
+        console_router(settings),
     ):
         app.router.routes.extend(router.routes)
 

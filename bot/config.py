@@ -68,6 +68,9 @@ class Settings(BaseSettings):
     wecom_token: SecretStr | None = None
     wecom_aes_key: SecretStr | None = None
     wecom_api_base: str = WECOM_API
+    # where a browser goes to sign in (网页授权 inside WeCom, 扫码登录 on a PC); the simulator's fake in `make run`
+    wecom_oauth_base: str = "https://open.weixin.qq.com"
+    wecom_login_base: str = "https://login.work.weixin.qq.com"
 
     # DingTalk enterprise-internal app and its robot (钉钉企业内部应用 + 机器人)
     dingtalk_client_id: str | None = None  # AppKey
@@ -124,6 +127,9 @@ class Settings(BaseSettings):
     link_secret: SecretStr | None = None
     link_hours: int = Field(24, ge=1, le=24 * 30)
 
+    # the 工作台 web console: signs its session cookies (unset: the console is off)
+    console_secret: SecretStr | None = None
+
     # the local simulator (never on in production)
     sim: bool = False
     public_url: str | None = None
@@ -155,7 +161,14 @@ class Settings(BaseSettings):
     def _redis_url(cls, v: str) -> str:
         return _check_url(v, ("redis", "rediss", "unix"), "a Redis URL")
 
-    @field_validator("wecom_api_base", "public_url", "dingtalk_api_base", "dingtalk_oapi_base")
+    @field_validator(
+        "wecom_api_base",
+        "wecom_oauth_base",
+        "wecom_login_base",
+        "public_url",
+        "dingtalk_api_base",
+        "dingtalk_oapi_base",
+    )
     @classmethod
     def _http_url(cls, v: str | None) -> str | None:
         if v is None:

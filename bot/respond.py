@@ -22,6 +22,7 @@ from bot.store.people import roster_rows, roster_stamp
 from bot.store.tables import AuditLog, CardRecord
 from cards.content import phrase
 from cards.model import Card
+from handlers.catalogue import catalogue
 from handlers.context import Context, Policy
 from handlers.forms import engine as form_engine
 from handlers.forms.state import FormDesk
@@ -38,7 +39,7 @@ CARD_STALE = "这张卡片已失效或已被新卡片代替，请在最新的卡
 STALE_TEXTS = {phrase("expired"), phrase("replaced")}
 
 # Intents whose readings are decided by clear rules: no point asking "did you mean…" for these.
-NEVER_CLARIFY = {"help", "ack", "other", "cancel"}
+NEVER_CLARIFY = catalogue().never_clarified
 
 
 def policy(settings: Settings) -> Policy:
@@ -49,6 +50,7 @@ def policy(settings: Settings) -> Policy:
         public_url=settings.public_url,
         link_secret=settings.link_secret.get_secret_value() if settings.link_secret else "",
         link_hours=settings.link_hours,
+        console_on=settings.console_secret is not None,
         rules=rules_from(settings.rules_file),
         faq_file=settings.faq_file,
     )

@@ -189,6 +189,7 @@ def sim_credentials() -> dict[str, str]:
             "WECOM_AES_KEY",
             "WECOM_SECRET",
             "LINK_SECRET",
+            "CONSOLE_SECRET",
             "DINGTALK_CLIENT_ID",
             "DINGTALK_CLIENT_SECRET",
         )
@@ -202,6 +203,7 @@ def sim_credentials() -> dict[str, str]:
         ENV_PREFIX + "WECOM_AES_KEY": "".join(secrets.choice(alphabet) for _ in range(42)) + "A",
         ENV_PREFIX + "WECOM_SECRET": secrets.token_urlsafe(24),
         ENV_PREFIX + "LINK_SECRET": secrets.token_urlsafe(32),
+        ENV_PREFIX + "CONSOLE_SECRET": secrets.token_urlsafe(32),
         ENV_PREFIX + "DINGTALK_CLIENT_ID": "dingsim" + secrets.token_hex(6),
         ENV_PREFIX + "DINGTALK_CLIENT_SECRET": secrets.token_urlsafe(32),
     }
@@ -247,6 +249,8 @@ def run_all(*, demo: bool, sim: bool | None, host: str | None, port: int | None,
         env[ENV_PREFIX + "SIM"] = "1"
         shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
         env[ENV_PREFIX + "WECOM_API_BASE"] = f"http://{shown_host}:{port}/sim/wecom"
+        # signing in to the 工作台 goes through the fake WeCom's OAuth pages too
+        env[ENV_PREFIX + "WECOM_OAUTH_BASE"] = env[ENV_PREFIX + "WECOM_LOGIN_BASE"] = env[ENV_PREFIX + "WECOM_API_BASE"]
         if settings.dingtalk_client_id is None:
             # the page can play a DingTalk user too: the fake DingTalk API, cards tapped over HTTP callbacks
             env[ENV_PREFIX + "DINGTALK_API_BASE"] = env[ENV_PREFIX + "DINGTALK_OAPI_BASE"] = (

@@ -42,6 +42,7 @@ class Policy:
     public_url: str | None = None
     link_secret: str = ""
     link_hours: int = 24
+    console_on: bool = False  # the 工作台 is configured (its session secret is set)
     rules: Rules = field(default_factory=Rules)
     faq_file: str | None = None
 

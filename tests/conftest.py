@@ -194,6 +194,9 @@ def simulated(port: int) -> dict[str, object]:
     sim = f"http://127.0.0.1:{port}/sim"
     return {
         "WECOM_API_BASE": f"{sim}/wecom",
+        "WECOM_OAUTH_BASE": f"{sim}/wecom",
+        "WECOM_LOGIN_BASE": f"{sim}/wecom",
+        "CONSOLE_SECRET": "console-test-secret-0123456789",
         "PUBLIC_URL": f"http://127.0.0.1:{port}",
         "DINGTALK_CLIENT_ID": DINGTALK_CLIENT_ID,
         "DINGTALK_CLIENT_SECRET": DINGTALK_SECRET,

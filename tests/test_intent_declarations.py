@@ -139,7 +139,7 @@ def test_reading_a_message_loads_no_handler_store_or_card_code() -> None:
 
 
 def test_the_dispatcher_acts_without_asking_back_on_the_declared_intents() -> None:
-    from bot.dispatch import NEVER_CLARIFY  # still a literal there until bot/dispatch.py reads catalogue()
+    from bot.dispatch import NEVER_CLARIFY
 
     assert set(NEVER_CLARIFY) == catalogue().never_clarified
 

@@ -16,14 +16,16 @@ Everything it was sent is recorded in Redis, so the workers, the API and the tes
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import secrets
 import time
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from redis import Redis
 from redis.client import Pipeline
 from redis.exceptions import NoScriptError
@@ -314,6 +316,40 @@ class FakeWeCom(SimulatedPlatform):
             answer["response_code"] = code
         return answer
 
+    # -- signing in (网页授权, 扫码登录) -------------------------------------------------------------------
+    def issue_sign_in_code(self, user: str) -> str:
+        """The code WeCom puts on the redirect once a member has opened the page (or scanned): one use, 5 min."""
+        code = secrets.token_urlsafe(32)
+        self.redis.set(f"{PREFIX}:oauth:{code}", user.lower(), ex=300)
+        return code
+
+    def getuserinfo(self, token: str | None, code: str | None) -> dict[str, Any]:
+        problem = self.check_token(token)
+        if problem:
+            return problem
+        raw = self.redis.getdel(f"{PREFIX}:oauth:{code}") if code else None
+        if raw is None:
+            return err(40029, "invalid code")
+        user = raw.decode() if isinstance(raw, bytes) else str(raw)
+        if user not in self.known_users():  # not a member: WeCom knows them only by an openid
+            return {"errcode": 0, "errmsg": "ok", "openid": "o" + hashlib.sha1(user.encode()).hexdigest()[:27]}
+        return {"errcode": 0, "errmsg": "ok", "userid": user, "user_ticket": secrets.token_hex(16)}
+
+    def redirect_problem(self, appid: str | None, redirect_uri: str | None, agentid: str | None) -> str | None:
+        """What WeCom would show instead of redirecting: a wrong corp, agent or a domain that is not 可信域名."""
+        from urllib.parse import urlsplit
+
+        if appid != self.settings.wecom_corp_id:
+            return "appid 参数错误"
+        if agentid is not None and agentid != str(self.settings.wecom_agent_id):
+            return "agentid 参数错误"
+        if not redirect_uri or urlsplit(redirect_uri).scheme not in ("http", "https"):
+            return "redirect_uri 参数错误"
+        trusted = urlsplit(self.settings.public_url).netloc if self.settings.public_url else None
+        if trusted and urlsplit(redirect_uri).netloc != trusted:
+            return "redirect_uri 需使用应用可信域名"
+        return None
+
     def issue_response_code(self, task_id: str, users: list[str]) -> str:
         code = secrets.token_hex(20)
         self.redis.set(f"{PREFIX}:rc:{code}", json.dumps({"task_id": task_id, "users": users}), ex=72 * 3600)
@@ -406,5 +442,66 @@ def build_router(settings: Settings) -> FakeWeComRouter:
             return JSONResponse(err(47001, "data format error"))
         return JSONResponse(await run_in_threadpool(fake.update_card, access_token, body))
 
+    # -- signing in: the pages a member's WeCom (or a PC browser's scan) shows, and the code exchange --------
+    def signed_in_user(request: Request) -> str | None:
+        """Who the simulated WeCom app is signed in as: ?sim_user= (the /sim page's choice) or its cookie."""
+        return request.query_params.get("sim_user") or request.cookies.get("sim_wecom_user")
+
+    def sign_in(request: Request, scan: bool) -> Response:
+        q = request.query_params
+        problem = fake.redirect_problem(q.get("appid"), q.get("redirect_uri"), q.get("agentid") if scan else None)
+        if problem is None and not scan and (q.get("response_type") != "code" or q.get("scope") != "snsapi_base"):
+            problem = "scope 参数错误"
+        if problem:
+            return HTMLResponse(f"<p>{html.escape(problem)}</p>", status_code=400)
+        user = signed_in_user(request)
+        if not user:
+            return HTMLResponse(_choose_member_page(fake, request), status_code=200)
+        code = fake.issue_sign_in_code(user)
+        redirect = str(q.get("redirect_uri"))
+        join = "&" if "?" in redirect else "?"
+        answer = RedirectResponse(f"{redirect}{join}{urlencode({'code': code, 'state': q.get('state', '')})}", 302)
+        answer.set_cookie("sim_wecom_user", user, path="/sim/wecom", httponly=True, samesite="lax")
+        return answer
+
+    @router.get("/connect/oauth2/authorize")
+    async def authorize(request: Request) -> Response:
+        return await run_in_threadpool(sign_in, request, False)
+
+    @router.get("/wwlogin/sso/login")
+    async def sso_login(request: Request) -> Response:
+        return await run_in_threadpool(sign_in, request, True)
+
+    @router.get("/open-console")
+    async def open_console(user: str = "") -> Response:
+        """The /sim page's 「打开工作台」: sign the simulated WeCom in as `user`, then scan in to the console."""
+        if not user or len(user) > 64:
+            return HTMLResponse("<p>请先在 /sim 选择一位人员</p>", status_code=400)
+        answer = RedirectResponse("/console/signin/wecom", status_code=303)
+        answer.set_cookie("sim_wecom_user", user.lower(), path="/sim/wecom", httponly=True, samesite="lax")
+        return answer
+
+    @router.get("/cgi-bin/auth/getuserinfo")
+    async def getuserinfo(access_token: str | None = None, code: str | None = None) -> JSONResponse:
+        injected = await _apply_fault(fake, "getuserinfo")
+        if injected:
+            return injected
+        return JSONResponse(await run_in_threadpool(fake.getuserinfo, access_token, code))
+
     add_control_routes(router, fake, "send", {"expire_tokens": fake.expire_tokens})
     return router
+
+
+def _choose_member_page(fake: FakeWeCom, request: Request) -> str:
+    """No member signed in to the simulated WeCom: the page lets one be picked, as a scan from a phone would."""
+    users = sorted(fake.known_users())
+    base = str(request.url.remove_query_params("sim_user"))
+    join = "&" if "?" in base else "?"
+    items = "".join(
+        f'<li><a href="{html.escape(base + join + urlencode({"sim_user": u}))}">{html.escape(u)}</a></li>'
+        for u in users
+    )
+    return (
+        '<!doctype html><meta charset="utf-8"><meta name="viewport" content="width=device-width">'
+        f"<title>模拟企业微信登录</title><h1>模拟企业微信：选择登录成员</h1><ul>{items}</ul>"
+    )

@@ -179,6 +179,34 @@ class AuditLog(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
 
 
+class ConsoleSession(Base):
+    """A signed-in 工作台 session. The cookie holds a random token; only its SHA-256 is kept, so a copy of the
+    database opens nobody's session. A session ends at its expiry, at sign-out, or when its person is
+    deactivated (every page's query joins the person and asks that they are active)."""
+
+    __tablename__ = "console_sessions"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    via: Mapped[str] = mapped_column(String(16))  # wecom | dingtalk | link
+    csrf: Mapped[str] = mapped_column(String(64))  # every form of the session carries it
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class LoginLink(Base):
+    """A one-time sign-in link the bot sends in the chat (「工作台」): minutes long, single use, one person's."""
+
+    __tablename__ = "login_links"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
 class Counter(Base):
     """Per-day sequences for receipt numbers (XC-20260305-003): one row per prefix and day."""
 

@@ -137,6 +137,8 @@ def decide(text: str, original: str, now: datetime | None = None) -> Verdict:
 
     question = is_question(body)
     money = re.search(r"交通补助|补助|补贴|报销|费用|钱", body) and not re.search(r"机器人|助手|怎么用|不会", body)
+    if lx.CONSOLE.match(body.replace(" ", "")):
+        return Verdict("console", 0.9, {"console": 0.9, "help": 0.1}, ["asks for the 工作台 sign-in link"])
     if (m := lx.HELP.search(body)) and not money:
         return Verdict("help", 0.9, {"help": 0.9, "ask": 0.1}, [f"how to use the bot '{m.group(0)}'"])
 

@@ -158,9 +158,16 @@ class WeComClient:
 
     # -- API calls ----------------------------------------------------------------------------------
     def post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        return self.call("POST", path, {}, body)
+
+    def get(self, path: str, params: dict[str, Any]) -> dict[str, Any]:
+        return self.call("GET", path, params)
+
+    def call(self, method: str, path: str, params: dict[str, Any], body: Any = None) -> dict[str, Any]:
+        """An API call with the shared access_token, refreshed once if WeCom refuses it; errcode ≠ 0 raised."""
         token = self.token()
         for attempt in (1, 2):
-            data = self._request("POST", path, {"access_token": token}, body)
+            data = self._request(method, path, {**params, "access_token": token}, body)
             code = int(data.get("errcode", 0) or 0)
             if code in TOKEN_ERRORS:
                 if attempt == 2:

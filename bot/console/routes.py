@@ -1,0 +1,233 @@
+"""The console's entry: signing in (WeCom 网页授权 inside the app, 扫码登录 on a PC, a one-time link from the
+chat), the session cookie, signing out. Pages check the session on every request, in the same query as the
+person's standing; every form carries the session's CSRF token; sign-ins and sign-outs are audited."""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import parse_qs
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import select
+from starlette.routing import Mount
+
+from bot.config import Settings
+from bot.console.pages import HEADERS, notice, page
+from bot.platforms import app_of, sign_in_for
+from bot.roles import Role
+from bot.store import logins
+from bot.store.db import get_engine, session_scope
+from bot.store.tables import AuditLog, Person
+from handlers.orgs import scope_of
+
+log = logging.getLogger("cadrebot.console")
+COOKIE = "cadrebot_console"
+STATE_COOKIE = "cadrebot_console_state"
+FORM_LIMIT = 16 * 1024
+STATIC = Path(__file__).parent / "static"
+
+
+@dataclass(frozen=True)
+class Viewer:
+    person_id: int
+    name: str
+    roles: str  # their roles' Chinese names
+    area: str | None  # the part of the tree they manage
+    csrf: str
+    session_id: int
+
+
+def build_router(settings: Settings) -> APIRouter:
+    router = APIRouter()
+    secret = settings.console_secret.get_secret_value() if settings.console_secret else ""
+    secure = bool(settings.public_url and settings.public_url.startswith("https://"))
+    engine = get_engine(settings.database_url)
+
+    def now() -> datetime:
+        return datetime.now(UTC)
+
+    def off() -> Response:
+        return notice("工作台尚未启用", "管理员尚未配置工作台（CADREBOT_CONSOLE_SECRET），请联系管理员。", 503)
+
+    def viewer_of(request: Request) -> Viewer | None:
+        with session_scope(engine) as s:
+            signed = logins.signed_in(s, secret, request.cookies.get(COOKIE), now())
+            if signed is None:
+                return None
+            person = s.get(Person, signed.person_id)
+            assert person is not None  # the session's query joined it
+            labels = "、".join(Role(r).label for r in person.roles if r in Role.__members__.values()) or "成员"
+            scope = scope_of(s, person.org_id, person.roles)
+            area = scope.name if scope is not None else person.org.name
+            return Viewer(person.id, person.name, labels, area, signed.csrf, signed.session_id)
+
+    def audit(s_person: int | None, actor: str, action: str, detail: dict[str, object]) -> None:
+        with session_scope(engine) as s:
+            s.add(AuditLog(at=now(), actor_person_id=s_person, actor=actor, action=action, detail=detail))
+
+    def signed_in_answer(person_id: int, via: str) -> Response:
+        """The session opened, its cookie set, on to the 总览."""
+        with session_scope(engine) as s:
+            opened = logins.open_session(s, secret, person_id, via, now())
+            person = s.get(Person, person_id)
+            actor = person.name if person else "?"
+            s.add(
+                AuditLog(
+                    at=now(), actor_person_id=person_id, actor=actor, action="console.sign_in", detail={"via": via}
+                )
+            )
+        answer = RedirectResponse("/console", status_code=303, headers=HEADERS)
+        answer.set_cookie(
+            COOKIE,
+            opened.cookie,
+            max_age=logins.SESSION_HOURS * 3600,
+            path="/console",
+            httponly=True,
+            secure=secure,
+            samesite="lax",  # lax, not strict: the sign-in arrives as a top-level redirect from WeCom
+        )
+        answer.delete_cookie(STATE_COOKIE, path="/console")
+        return answer
+
+    async def form_of(request: Request) -> dict[str, str] | None:
+        """A small urlencoded form, or None when it is too big or not a form."""
+        body = b""
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > FORM_LIMIT:
+                return None
+        try:
+            pairs = parse_qs(body.decode("utf-8"), max_num_fields=20)
+        except (UnicodeDecodeError, ValueError):
+            return None
+        return {k: v[0] for k, v in pairs.items()}
+
+    @router.get("/console")
+    async def home(request: Request) -> Response:
+        if not secret:
+            return off()
+        viewer = await run_in_threadpool(viewer_of, request)
+        if viewer is None:
+            if app_of(request.headers.get("user-agent", "")) == "wecom" and settings.wecom_sends:
+                return start_wecom(in_app=True)  # inside WeCom: silent 网页授权, no page to click through
+            return RedirectResponse("/console/signin", status_code=303, headers=HEADERS)
+        return page("home.html", viewer=viewer, csrf=viewer.csrf)
+
+    @router.get("/console/signin")
+    async def signin() -> Response:
+        if not secret:
+            return off()
+        return page("signin.html", viewer=None, wecom=settings.wecom_sends, link_minutes=logins.LINK_MINUTES)
+
+    def start_wecom(in_app: bool) -> Response:
+        state = secrets.token_urlsafe(16)
+        redirect = f"{settings.public_url or ''}/console/auth/wecom"
+        answer = RedirectResponse(sign_in_for("wecom", settings).url(redirect, state, in_app), 302, headers=HEADERS)
+        # the state comes back on the redirect and must match this cookie: a sign-in nobody started is refused
+        answer.set_cookie(
+            STATE_COOKIE, state, max_age=600, path="/console", httponly=True, secure=secure, samesite="lax"
+        )
+        return answer
+
+    @router.get("/console/signin/wecom")
+    async def signin_wecom(request: Request) -> Response:
+        if not secret:
+            return off()
+        if not settings.wecom_sends:
+            return notice("无法用企业微信登录", "本系统尚未接入企业微信，请用聊天中的登录链接。", 404)
+        return start_wecom(in_app=app_of(request.headers.get("user-agent", "")) == "wecom")
+
+    @router.get("/console/auth/wecom")
+    async def auth_wecom(request: Request, code: str = "", state: str = "") -> Response:
+        if not secret:
+            return off()
+        expected = request.cookies.get(STATE_COOKIE, "")
+        if not code or not state or not expected or not hmac.compare_digest(state.encode(), expected.encode()):
+            return notice(
+                "登录已失效", "这次登录没有从本页开始或已超时，请重新打开工作台。", 400, ("重新登录", "/console")
+            )
+        userid = await run_in_threadpool(sign_in_for("wecom", settings).user_from_code, code)
+        if userid is None:
+            return notice(
+                "无法确认您的身份", "企业微信没有确认这次登录，请重新打开工作台。", 403, ("重新登录", "/console")
+            )
+        person_id = await run_in_threadpool(active_person, "wecom", userid)
+        if person_id is None:
+            log.info("console sign-in refused: not on the roster", extra={"platform": "wecom"})
+            return notice("您不在名册中", "您的企业微信账号不在本系统名册中或已停用，请联系管理员。", 403)
+        return await run_in_threadpool(signed_in_answer, person_id, "wecom")
+
+    def active_person(platform: str, userid: str) -> int | None:
+        column = Person.wecom_userid if platform == "wecom" else Person.dingtalk_userid
+        with session_scope(engine) as s:
+            return s.scalar(select(Person.id).where(column == userid, Person.active.is_(True)))
+
+    @router.get("/console/link/{token}")
+    async def link(token: str) -> Response:
+        if not secret:
+            return off()
+
+        def standing() -> str:
+            with session_scope(engine) as s:
+                return logins.link_standing(s, token, now())
+
+        state = await run_in_threadpool(standing)
+        if state != "ok":
+            return link_refused(state)
+        # a page to tap, not a sign-in on GET: link previews in the chat fetch the link and must not use it up
+        return page("link.html", viewer=None, token=token)
+
+    def link_refused(state: str) -> Response:
+        text = {
+            "used": "这个登录链接已经用过了。",
+            "expired": f"这个登录链接已过期（{logins.LINK_MINUTES}分钟内有效）。",
+        }.get(state, "这个登录链接无效。")
+        return notice(
+            "链接不能再用", text + "请在聊天中给机器人发送「工作台」重新获取。", 410 if state != "unknown" else 404
+        )
+
+    @router.post("/console/link/{token}")
+    async def use_link(token: str) -> Response:
+        if not secret:
+            return off()
+
+        def take() -> tuple[int | None, str]:
+            with session_scope(engine) as s:
+                return logins.use_link(s, token, now()), logins.link_standing(s, token, now())
+
+        person_id, state = await run_in_threadpool(take)
+        if person_id is None:
+            return link_refused(state if state != "ok" else "unknown")
+        return await run_in_threadpool(signed_in_answer, person_id, "link")
+
+    @router.post("/console/signout")
+    async def signout(request: Request) -> Response:
+        if not secret:
+            return off()
+        viewer = await run_in_threadpool(viewer_of, request)
+        form = await form_of(request)
+        if viewer is None:
+            return RedirectResponse("/console/signin", status_code=303, headers=HEADERS)
+        if form is None or not hmac.compare_digest(form.get("csrf", "").encode(), viewer.csrf.encode()):
+            return notice("请求无效", "页面已过期，请刷新后再试。", 403, ("返回工作台", "/console"))
+
+        def close() -> None:
+            with session_scope(engine) as s:
+                logins.close_session(s, viewer.session_id, now())
+            audit(viewer.person_id, viewer.name, "console.sign_out", {})
+
+        await run_in_threadpool(close)
+        answer = RedirectResponse("/console/signin", status_code=303, headers=HEADERS)
+        answer.delete_cookie(COOKIE, path="/console")
+        return answer
+
+    router.routes.append(Mount("/console/static", app=StaticFiles(directory=STATIC), name="console-static"))
+    return router
