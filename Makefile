@@ -39,6 +39,7 @@ lint: dev
 ## make test: make lint, then the whole suite on SQLite and the database tests again on PostgreSQL.
 test: lint
 	@scripts/ensure-services.sh
+	@scripts/ensure-browser.sh
 	@scripts/run-tests.sh
 
 ## make bench: the message path's three ratios and p99, then the understanding benchmarks (about 5 minutes on

@@ -14,7 +14,7 @@ from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import FileResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import select
 from starlette.routing import Mount
@@ -33,6 +33,18 @@ COOKIE = "cadrebot_console"
 STATE_COOKIE = "cadrebot_console_state"
 FORM_LIMIT = 16 * 1024
 STATIC = Path(__file__).parent / "static"
+# how a person's roles are named on the page: the one they manage by first, 党员 last
+ROLE_ORDER = [
+    Role.ADMIN,
+    Role.SUPERVISOR,
+    Role.TOWNSHIP_CADRE,
+    Role.VILLAGE_SECRETARY,
+    Role.BRANCH_COMMITTEE,
+    Role.VILLAGE_COMMITTEE,
+    Role.GRID_LEADER,
+    Role.GRID_MEMBER,
+    Role.PARTY_MEMBER,
+]
 
 
 @dataclass(frozen=True)
@@ -64,7 +76,8 @@ def build_router(settings: Settings) -> APIRouter:
                 return None
             person = s.get(Person, signed.person_id)
             assert person is not None  # the session's query joined it
-            labels = "、".join(Role(r).label for r in person.roles if r in Role.__members__.values()) or "成员"
+            held = [Role(r) for r in person.roles if r in ROLE_ORDER]
+            labels = "、".join(r.label for r in sorted(held, key=ROLE_ORDER.index)) or "成员"
             scope = scope_of(s, person.org_id, person.roles)
             area = scope.name if scope is not None else person.org.name
             return Viewer(person.id, person.name, labels, area, signed.csrf, signed.session_id)
@@ -228,6 +241,12 @@ def build_router(settings: Settings) -> APIRouter:
         answer = RedirectResponse("/console/signin", status_code=303, headers=HEADERS)
         answer.delete_cookie(COOKIE, path="/console")
         return answer
+
+    @router.get("/favicon.ico", include_in_schema=False)
+    async def favicon() -> Response:  # asked for by every page without an icon of its own (/sim, /healthz)
+        return FileResponse(
+            STATIC / "favicon.svg", media_type="image/svg+xml", headers={"Cache-Control": "max-age=86400"}
+        )
 
     router.routes.append(Mount("/console/static", app=StaticFiles(directory=STATIC), name="console-static"))
     return router

@@ -1,0 +1,56 @@
+"""Signing in to the 工作台 in a real browser: inside the WeCom app at a phone's width (silent, no click), from
+the simulator's 「打开工作台」 button, and by scanning in on a PC — then signing out."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from playwright.sync_api import Browser, expect
+
+from browser.helpers import WECOM_WEBVIEW, Shots, context
+
+
+def test_inside_wecom_on_a_phone_the_console_opens_signed_in(chromium: Browser, server, shots: Shots) -> None:
+    ctx = context(chromium, "phone", server.url, user_agent=WECOM_WEBVIEW)
+    # the member the simulated WeCom app is signed in as (on a phone: the app's own account)
+    ctx.add_cookies([{"name": "sim_wecom_user", "value": "liming", "url": f"{server.url}/sim/wecom"}])
+    page = shots.watch(ctx.new_page())
+    page.goto("/console")
+    expect(page.get_by_role("heading", name="您好，李明")).to_be_visible()
+    expect(page.get_by_text("村党组织书记")).to_be_visible()
+    assert urlsplit(page.url).path == "/console"  # the browser keeps #wechat_redirect across the redirects
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the page is {width}px wide on a 390px phone"
+    shots.take(page, "console-home-phone")
+    ctx.close()
+
+
+def test_the_simulators_button_opens_the_console_for_the_chosen_person(chromium: Browser, server, shots: Shots) -> None:
+    ctx = context(chromium, "pc", server.url)
+    sim = shots.watch(ctx.new_page())
+    sim.goto("/sim")
+    expect(sim.get_by_role("button", name="打开工作台")).to_be_disabled()
+    sim.locator('.person[data-wecom="sunlihua"]').click()
+    with ctx.expect_page() as opened:
+        sim.get_by_role("button", name="打开工作台").click()
+    console = shots.watch(opened.value)
+    expect(console.get_by_role("heading", name="您好，孙丽华")).to_be_visible()
+    expect(console.get_by_text("石桥镇")).to_be_visible()
+    ctx.close()
+
+
+def test_on_a_pc_one_scans_in_and_signs_out(chromium: Browser, server, shots: Shots) -> None:
+    ctx = context(chromium, "pc", server.url)
+    page = shots.watch(ctx.new_page())
+    page.goto("/console")
+    expect(page.get_by_role("heading", name="登录工作台")).to_be_visible()
+    shots.take(page, "console-signin-pc")
+    page.get_by_role("link", name="企业微信扫码登录").click()
+    page.get_by_role("link", name="zhaomin").click()  # the simulated scan: 赵敏's phone
+    expect(page.get_by_role("heading", name="您好，赵敏")).to_be_visible()
+    shots.take(page, "console-home-pc")
+    page.get_by_role("button", name="退出登录").click()
+    expect(page.get_by_role("heading", name="登录工作台")).to_be_visible()
+    page.goto("/console")
+    expect(page.get_by_role("heading", name="登录工作台")).to_be_visible()  # signed out for good
+    ctx.close()
