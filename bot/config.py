@@ -83,6 +83,7 @@ class Settings(BaseSettings):
     dingtalk_owner_key: str | None = None  # the key inside event ciphertexts; the client id when unset
     dingtalk_api_base: str = DINGTALK_API
     dingtalk_oapi_base: str = DINGTALK_OAPI
+    dingtalk_login_base: str = "https://login.dingtalk.com"  # the web login the 工作台 sends a browser to
     dingtalk_webhook: SecretStr | None = None  # a custom group robot's URL (its access_token is a credential)
     dingtalk_webhook_secret: SecretStr | None = None  # that robot's 加签 secret (SEC…)
     dingtalk_stream_endpoint: str = DINGTALK_STREAM

@@ -256,6 +256,7 @@ def run_all(*, demo: bool, sim: bool | None, host: str | None, port: int | None,
             env[ENV_PREFIX + "DINGTALK_API_BASE"] = env[ENV_PREFIX + "DINGTALK_OAPI_BASE"] = (
                 f"http://{shown_host}:{port}/sim/dingtalk"
             )
+            env[ENV_PREFIX + "DINGTALK_LOGIN_BASE"] = env[ENV_PREFIX + "DINGTALK_API_BASE"]
             env.setdefault(ENV_PREFIX + "DINGTALK_CARD_TEMPLATE_ID", "cadrebot-generic.schema")
             env.setdefault(ENV_PREFIX + "DINGTALK_CARD_ROUTE_KEY", "cadrebot-sim")
         env.setdefault(ENV_PREFIX + "PUBLIC_URL", f"http://{shown_host}:{port}")  # download links open locally

@@ -202,6 +202,7 @@ def simulated(port: int) -> dict[str, object]:
         "DINGTALK_CLIENT_SECRET": DINGTALK_SECRET,
         "DINGTALK_API_BASE": f"{sim}/dingtalk",
         "DINGTALK_OAPI_BASE": f"{sim}/dingtalk",
+        "DINGTALK_LOGIN_BASE": f"{sim}/dingtalk",
         "DINGTALK_CARD_TEMPLATE_ID": "cadrebot-generic.schema",
         "DINGTALK_CARD_ROUTE_KEY": "cadrebot",
     }

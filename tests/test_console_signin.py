@@ -211,3 +211,29 @@ def test_the_simulators_button_opens_the_console_as_the_chosen_person(server, br
     home = browser.get("/sim/wecom/open-console", params={"user": "zhaomin"}, follow_redirects=True)
     assert home.url.path == "/console" and "您好，赵敏" in home.text and "管理员" in home.text
     assert "打开工作台" in browser.get("/sim").text
+
+
+def test_a_pc_browser_signs_in_with_dingtalk(server, browser) -> None:
+    start = browser.get("/console/signin")
+    assert "钉钉扫码登录" in start.text
+    chooser = browser.get("/console/signin/dingtalk", follow_redirects=True)
+    assert chooser.url.path == "/sim/dingtalk/oauth2/auth" and "dt_liming" in chooser.text
+    query = dict(chooser.url.params)
+    assert query["client_id"] == server.settings.dingtalk_client_id and query["scope"] == "openid"
+    home = browser.get(str(chooser.url) + "&sim_user=dt_liming", follow_redirects=True)
+    assert home.url.path == "/console" and "您好，李明" in home.text
+    assert [a.detail for a in audit(server, "console.sign_in")] == [{"via": "dingtalk"}]
+
+
+def test_dingtalk_takes_an_auth_code_once(server, browser) -> None:
+    browser.cookies.set("sim_dingtalk_user", "dt_liming", path="/sim/dingtalk")
+    to_dingtalk = browser.get("/console/signin/dingtalk")
+    callback = browser.get(to_dingtalk.headers["location"]).headers["location"]
+    assert "authCode=" in callback and browser.get(callback).status_code == 303
+    browser.cookies.set("cadrebot_console_state", parse_qs(urlsplit(callback).query)["state"][0], path="/console")
+    again = browser.get(callback)
+    assert again.status_code == 403 and "钉钉没有确认这次登录" in again.text
+
+
+def test_a_platform_that_is_not_there_offers_no_sign_in(server, browser) -> None:
+    assert browser.get("/console/signin/feishu").status_code == 404

@@ -33,6 +33,7 @@ COOKIE = "cadrebot_console"
 STATE_COOKIE = "cadrebot_console_state"
 FORM_LIMIT = 16 * 1024
 STATIC = Path(__file__).parent / "static"
+NAMES = {"wecom": "企业微信", "dingtalk": "钉钉"}
 # how a person's roles are named on the page: the one they manage by first, 党员 last
 ROLE_ORDER = [
     Role.ADMIN,
@@ -129,8 +130,9 @@ def build_router(settings: Settings) -> APIRouter:
             return off()
         viewer = await run_in_threadpool(viewer_of, request)
         if viewer is None:
-            if app_of(request.headers.get("user-agent", "")) == "wecom" and settings.wecom_sends:
-                return start_wecom(in_app=True)  # inside WeCom: silent 网页授权, no page to click through
+            app = app_of(request.headers.get("user-agent", ""))
+            if app is not None and available(app):
+                return start(app, in_app=True)  # inside the app: its own sign-in, no page to click through
             return RedirectResponse("/console/signin", status_code=303, headers=HEADERS)
         return page("home.html", viewer=viewer, csrf=viewer.csrf)
 
@@ -138,45 +140,63 @@ def build_router(settings: Settings) -> APIRouter:
     async def signin() -> Response:
         if not secret:
             return off()
-        return page("signin.html", viewer=None, wecom=settings.wecom_sends, link_minutes=logins.LINK_MINUTES)
+        return page(
+            "signin.html",
+            viewer=None,
+            wecom=available("wecom"),
+            dingtalk=available("dingtalk"),
+            link_minutes=logins.LINK_MINUTES,
+        )
 
-    def start_wecom(in_app: bool) -> Response:
+    def available(platform: str) -> bool:
+        if platform == "wecom":
+            return settings.wecom_sends
+        return bool(settings.dingtalk_client_id and settings.dingtalk_client_secret)
+
+    def start(platform: str, in_app: bool) -> Response:
         state = secrets.token_urlsafe(16)
-        redirect = f"{settings.public_url or ''}/console/auth/wecom"
-        answer = RedirectResponse(sign_in_for("wecom", settings).url(redirect, state, in_app), 302, headers=HEADERS)
+        redirect = f"{settings.public_url or ''}/console/auth/{platform}"
+        answer = RedirectResponse(sign_in_for(platform, settings).url(redirect, state, in_app), 302, headers=HEADERS)
         # the state comes back on the redirect and must match this cookie: a sign-in nobody started is refused
         answer.set_cookie(
             STATE_COOKIE, state, max_age=600, path="/console", httponly=True, secure=secure, samesite="lax"
         )
         return answer
 
-    @router.get("/console/signin/wecom")
-    async def signin_wecom(request: Request) -> Response:
+    @router.get("/console/signin/{platform}")
+    async def signin_with(request: Request, platform: str) -> Response:
         if not secret:
             return off()
-        if not settings.wecom_sends:
-            return notice("无法用企业微信登录", "本系统尚未接入企业微信，请用聊天中的登录链接。", 404)
-        return start_wecom(in_app=app_of(request.headers.get("user-agent", "")) == "wecom")
+        if platform not in NAMES or not available(platform):
+            return notice("无法这样登录", "本系统尚未接入这个平台，请用聊天中的登录链接。", 404)
+        return start(platform, in_app=app_of(request.headers.get("user-agent", "")) == platform)
 
-    @router.get("/console/auth/wecom")
-    async def auth_wecom(request: Request, code: str = "", state: str = "") -> Response:
+    @router.get("/console/auth/{platform}")
+    async def auth(request: Request, platform: str, state: str = "") -> Response:
         if not secret:
             return off()
+        if platform not in NAMES or not available(platform):
+            return notice("无法这样登录", "本系统尚未接入这个平台。", 404)
+        # WeCom names the code `code`, DingTalk's web login `authCode`
+        code = request.query_params.get("code") or request.query_params.get("authCode") or ""
         expected = request.cookies.get(STATE_COOKIE, "")
         if not code or not state or not expected or not hmac.compare_digest(state.encode(), expected.encode()):
             return notice(
                 "登录已失效", "这次登录没有从本页开始或已超时，请重新打开工作台。", 400, ("重新登录", "/console")
             )
-        userid = await run_in_threadpool(sign_in_for("wecom", settings).user_from_code, code)
+        userid = await run_in_threadpool(sign_in_for(platform, settings).user_from_code, code)
         if userid is None:
             return notice(
-                "无法确认您的身份", "企业微信没有确认这次登录，请重新打开工作台。", 403, ("重新登录", "/console")
+                "无法确认您的身份",
+                f"{NAMES[platform]}没有确认这次登录，请重新打开工作台。",
+                403,
+                ("重新登录", "/console"),
             )
-        person_id = await run_in_threadpool(active_person, "wecom", userid)
+        person_id = await run_in_threadpool(active_person, platform, userid)
         if person_id is None:
-            log.info("console sign-in refused: not on the roster", extra={"platform": "wecom"})
-            return notice("您不在名册中", "您的企业微信账号不在本系统名册中或已停用，请联系管理员。", 403)
-        return await run_in_threadpool(signed_in_answer, person_id, "wecom")
+            log.info("console sign-in refused: not on the roster", extra={"platform": platform})
+            return notice("您不在名册中", f"您的{NAMES[platform]}账号不在本系统名册中或已停用，请联系管理员。", 403)
+        return await run_in_threadpool(signed_in_answer, person_id, platform)
 
     def active_person(platform: str, userid: str) -> int | None:
         column = Person.wecom_userid if platform == "wecom" else Person.dingtalk_userid

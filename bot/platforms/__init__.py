@@ -37,6 +37,10 @@ def sign_in_for(platform: str, settings: Settings) -> SignIn:
         from bot.platforms.wecom.oauth import WeComSignIn
 
         return WeComSignIn(settings)
+    if platform == "dingtalk":
+        from bot.platforms.dingtalk.oauth import DingTalkSignIn
+
+        return DingTalkSignIn(settings)
     raise ValueError(f"no sign-in for platform {platform!r}")
 
 

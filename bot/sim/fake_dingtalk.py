@@ -18,15 +18,16 @@ fake WeCom API keeps), so the chat page and the transcripts read both platforms 
 
 from __future__ import annotations
 
+import html
 import json
 import secrets
 import time
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from redis import Redis
 from sqlalchemy import select
 
@@ -95,6 +96,43 @@ class FakeDingTalk(SimulatedPlatform):
         if keys:
             self.redis.delete(*keys)
         return len(keys)
+
+    # -- signing in (DingTalk's web login): authCode → the user's token → their unionId → their userid -----
+    def issue_sign_in_code(self, user: str) -> str:
+        code = secrets.token_urlsafe(24)
+        self.redis.set(f"{PREFIX}:oauth:{code}", user, ex=300)
+        return code
+
+    def user_access_token(self, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        secret = self.settings.dingtalk_client_secret
+        if body.get("clientId") != self.settings.dingtalk_client_id or not secret:
+            return new_err(400, "invalidClientId", "无效的clientId")
+        if body.get("clientSecret") != secret.get_secret_value():
+            return new_err(400, "invalidClientSecret", "无效的clientSecret")
+        if body.get("grantType") != "authorization_code":
+            return new_err(400, "invalidGrantType", "grantType不合法")
+        raw = self.redis.getdel(f"{PREFIX}:oauth:{body.get('code')}") if body.get("code") else None
+        if raw is None:
+            return new_err(400, "invalidAuthCode", "不合法的临时授权码")
+        token = "simdtu-" + secrets.token_hex(20)
+        self.redis.set(f"{PREFIX}:usertoken:{token}", raw, ex=7200)
+        return 200, {"accessToken": token, "refreshToken": secrets.token_hex(16), "expireIn": 7200}
+
+    def users_me(self, token: str | None) -> tuple[int, dict[str, Any]]:
+        raw = self.redis.get(f"{PREFIX}:usertoken:{token}") if token else None
+        if raw is None:
+            return new_err(401, "InvalidAuthentication", "不合法的access_token")
+        user = raw.decode() if isinstance(raw, bytes) else str(raw)
+        return 200, {"nick": user, "unionId": f"union-{user}", "openId": f"open-{user}"}
+
+    def userid_by_unionid(self, token: str | None, body: dict[str, Any]) -> dict[str, Any]:
+        if self.token_problem(token):
+            return old_err(40014, "不合法的access_token")
+        union = str(body.get("unionid") or "")
+        user = union.removeprefix("union-")
+        if not union.startswith("union-") or user not in self.known_users():
+            return old_err(60121, "找不到该用户")
+        return {"errcode": 0, "errmsg": "ok", "result": {"contact_type": 0, "userid": user}}
 
     def tokens_issued(self) -> int:
         return int(self.redis.get(f"{PREFIX}:stats:token") or 0)
@@ -436,6 +474,49 @@ def build_router(settings: Settings) -> FakeDingTalkRouter:
             return injected
         body = await json_body(request) or {}
         return answer(await run_in_threadpool(fake.access_token, body))
+
+    @router.get("/oauth2/auth")
+    async def web_login(request: Request) -> Response:
+        """DingTalk's web login page: with a member signed in (?sim_user= or the /sim page's cookie), straight back
+        to redirect_uri with an authCode; else a chooser standing in for the scan."""
+        q = request.query_params
+        if q.get("client_id") != settings.dingtalk_client_id or q.get("response_type") != "code":
+            return HTMLResponse("<p>参数错误</p>", status_code=400)
+        redirect = q.get("redirect_uri") or ""
+        if urlsplit(redirect).scheme not in ("http", "https"):
+            return HTMLResponse("<p>redirect_uri 参数错误</p>", status_code=400)
+        user = q.get("sim_user") or request.cookies.get("sim_dingtalk_user")
+        if not user:
+            users = sorted(await run_in_threadpool(fake.known_users))
+            base = str(request.url.remove_query_params("sim_user"))
+            items = "".join(
+                f'<li><a href="{html.escape(base + "&" + urlencode({"sim_user": u}))}">{html.escape(u)}</a></li>'
+                for u in users
+            )
+            return HTMLResponse(
+                '<!doctype html><meta charset="utf-8"><meta name="viewport" content="width=device-width">'
+                f"<title>模拟钉钉登录</title><h1>模拟钉钉：选择登录成员</h1><ul>{items}</ul>"
+            )
+        code = await run_in_threadpool(fake.issue_sign_in_code, user)
+        join = "&" if "?" in redirect else "?"
+        back = RedirectResponse(f"{redirect}{join}{urlencode({'authCode': code, 'state': q.get('state', '')})}", 302)
+        back.set_cookie("sim_dingtalk_user", user, path="/sim/dingtalk", httponly=True, samesite="lax")
+        return back
+
+    @router.post("/v1.0/oauth2/userAccessToken")
+    async def user_access_token(request: Request) -> JSONResponse:
+        body = await json_body(request) or {}
+        return answer(await run_in_threadpool(fake.user_access_token, body))
+
+    @router.get("/v1.0/contact/users/me")
+    async def users_me(request: Request) -> JSONResponse:
+        token = request.headers.get("x-acs-dingtalk-access-token")
+        return answer(await run_in_threadpool(fake.users_me, token))
+
+    @router.post("/topapi/user/getbyunionid")
+    async def getbyunionid(request: Request, access_token: str | None = None) -> JSONResponse:
+        body = await json_body(request) or {}
+        return JSONResponse(await run_in_threadpool(fake.userid_by_unionid, access_token, body))
 
     @router.post("/v1.0/robot/oToMessages/batchSend")
     async def batch_send(request: Request) -> JSONResponse:

@@ -293,6 +293,43 @@ class DingTalkClient:
         return self.call("PUT", "/v1.0/card/instances", body)
 
     # -- the old-style webhooks ----------------------------------------------------------------------
+    # -- signing a person in (the web console) ----------------------------------------------------------
+    def user_from_auth_code(self, auth_code: str) -> str | None:
+        """DingTalk's web login: the authCode → the person's own token → their unionId → the corp's userid.
+        None when DingTalk does not take the code or the person is not in the corp."""
+        status, data = self._request(
+            "POST",
+            "/v1.0/oauth2/userAccessToken",
+            {
+                "clientId": self.client_id,
+                "clientSecret": self._secret,
+                "code": auth_code,
+                "grantType": "authorization_code",
+            },
+        )
+        user_token = data.get("accessToken") if status == 200 else None
+        if not user_token:
+            return None
+        status, me = self._request(
+            "GET", "/v1.0/contact/users/me", None, {"x-acs-dingtalk-access-token": str(user_token)}
+        )
+        union = me.get("unionId") if status == 200 else None
+        if not union:
+            return None
+        token = self.token()
+        for attempt in (1, 2):
+            _, found = self._request(
+                "POST", f"{self.oapi_base}/topapi/user/getbyunionid?access_token={token}", {"unionid": union}
+            )
+            errcode = _int(found.get("errcode", 0))
+            if errcode in OLD_TOKEN_ERRORS and attempt == 1:
+                token = self.token(stale=token)
+                continue
+            result = found.get("result") if errcode == 0 else None
+            userid = result.get("userid") if isinstance(result, dict) else None
+            return str(userid) if userid else None
+        return None
+
     def send_by_session(self, webhook_url: str, body: dict[str, Any]) -> dict[str, Any]:
         """A reply through the message's sessionWebhook (§1.4). Raises SessionGone on 300001."""
         _, data = self._request("POST", webhook_url, body)
