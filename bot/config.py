@@ -130,6 +130,9 @@ class Settings(BaseSettings):
 
     # the 工作台 web console: signs its session cookies (unset: the console is off)
     console_secret: SecretStr | None = None
+    # WeCom's 可信域名 ownership check: the file it hands out (WW_verify_….txt), served from the domain's root
+    wecom_verify_file: str | None = Field(None, pattern=r"^WW_verify_[A-Za-z0-9]{1,64}\.txt$")
+    wecom_verify_text: str | None = Field(None, max_length=256)
 
     # the local simulator (never on in production)
     sim: bool = False

@@ -237,3 +237,18 @@ def test_dingtalk_takes_an_auth_code_once(server, browser) -> None:
 
 def test_a_platform_that_is_not_there_offers_no_sign_in(server, browser) -> None:
     assert browser.get("/console/signin/feishu").status_code == 404
+
+
+def test_the_domain_proof_wecom_asks_for_is_served_from_the_root(make_settings, redis) -> None:
+    from fastapi.testclient import TestClient
+
+    from bot.app import create_app
+    from bot.config import SettingsError
+
+    settings = make_settings(WECOM_VERIFY_FILE="WW_verify_Ab12Cd34.txt", WECOM_VERIFY_TEXT="Ab12Cd34ef56")
+    with TestClient(create_app(settings)) as client:
+        proof = client.get("/WW_verify_Ab12Cd34.txt")
+        assert proof.status_code == 200 and proof.text == "Ab12Cd34ef56"
+        assert client.get("/WW_verify_other.txt").status_code == 404
+    with pytest.raises(SettingsError, match="CADREBOT_WECOM_VERIFY_FILE"):
+        make_settings(WECOM_VERIFY_FILE="../../etc/passwd")

@@ -14,7 +14,7 @@ from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import FileResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import select
 from starlette.routing import Mount
@@ -261,6 +261,14 @@ def build_router(settings: Settings) -> APIRouter:
         answer = RedirectResponse("/console/signin", status_code=303, headers=HEADERS)
         answer.delete_cookie(COOKIE, path="/console")
         return answer
+
+    if settings.wecom_verify_file and settings.wecom_verify_text:
+        proof = settings.wecom_verify_text
+
+        async def domain_proof() -> Response:  # WeCom fetches it once when the admin sets the 可信域名
+            return PlainTextResponse(proof)
+
+        router.add_api_route(f"/{settings.wecom_verify_file}", domain_proof, methods=["GET"], include_in_schema=False)
 
     @router.get("/favicon.ico", include_in_schema=False)
     async def favicon() -> Response:  # asked for by every page without an icon of its own (/sim, /healthz)
