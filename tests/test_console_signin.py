@@ -8,6 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+import time_machine
 from sqlalchemy import select, update
 
 from bot.store import logins
@@ -15,6 +16,7 @@ from bot.store.db import get_engine, session_scope
 from bot.store.tables import AuditLog, Person
 
 WECOM_APP = "Mozilla/5.0 (iPhone) AppleWebKit/605.1.15 Mobile/15E148 wxwork/4.1.30 MicroMessenger/7.0.1"
+LINK_MADE = datetime(2026, 3, 5, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai: the clock the link tests run on
 PC = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/131.0 Safari/537.36"
 
 
@@ -117,25 +119,26 @@ def test_a_tampered_cookie_opens_nothing(server, browser) -> None:
 
 
 def test_the_one_time_link_signs_in_once(server, browser) -> None:
-    with session_scope(get_engine(server.settings.database_url)) as s:
-        token = logins.make_link(s, person_id(server, "zhoujianguo"), datetime.now(UTC))
-    confirm = browser.get(f"/console/link/{token}")
-    assert confirm.status_code == 200 and "进入工作台" in confirm.text  # a preview fetching it uses nothing up
-    home = browser.post(f"/console/link/{token}", follow_redirects=True)
-    assert home.url.path == "/console" and "您好，周建国" in home.text
-    with httpx.Client(base_url=server.url) as other:
-        used = other.post(f"/console/link/{token}")
-        assert used.status_code == 410 and "已经用过" in used.text
-        assert other.get(f"/console/link/{token}").status_code == 410
-        assert other.get("/console/link/not-a-token").status_code == 404
+    with time_machine.travel(LINK_MADE, tick=True):
+        with session_scope(get_engine(server.settings.database_url)) as s:
+            token = logins.make_link(s, person_id(server, "zhoujianguo"), LINK_MADE)
+        confirm = browser.get(f"/console/link/{token}")
+        assert confirm.status_code == 200 and "进入工作台" in confirm.text  # a preview fetching it uses nothing up
+        home = browser.post(f"/console/link/{token}", follow_redirects=True)
+        assert home.url.path == "/console" and "您好，周建国" in home.text
+        with httpx.Client(base_url=server.url) as other:
+            used = other.post(f"/console/link/{token}")
+            assert used.status_code == 410 and "已经用过" in used.text
+            assert other.get(f"/console/link/{token}").status_code == 410
+            assert other.get("/console/link/not-a-token").status_code == 404
     assert [a.detail for a in audit(server, "console.sign_in")] == [{"via": "link"}]
 
 
 def test_a_link_lasts_minutes(server, browser) -> None:
-    made = datetime.now(UTC) - timedelta(minutes=logins.LINK_MINUTES, seconds=1)
     with session_scope(get_engine(server.settings.database_url)) as s:
-        token = logins.make_link(s, person_id(server, "zhoujianguo"), made)
-    late = browser.post(f"/console/link/{token}")
+        token = logins.make_link(s, person_id(server, "zhoujianguo"), LINK_MADE)
+    with time_machine.travel(LINK_MADE + timedelta(minutes=logins.LINK_MINUTES, seconds=1), tick=True):
+        late = browser.post(f"/console/link/{token}")
     assert late.status_code == 410 and "已过期" in late.text and "工作台" in late.text
     assert "cadrebot_console" not in browser.cookies
 

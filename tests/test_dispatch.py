@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from sqlalchemy import func, select
 
 from bot.dispatch import handle_inbound
@@ -250,14 +251,16 @@ def test_a_message_whose_job_kept_killing_workers_is_answered_with_an_apology(
     assert enqueue_inbound(server.settings, Inbound.model_validate(payload)) is True
     queue = inbound_queue(server.settings)
     moved = []
-    for attempt in range(MAX_ABANDONS + 1):  # taken and started, then its worker dies, each time
-        taken = Queue.dequeue_any([queue], None, connection=redis)
-        assert taken is not None
-        job = taken[0]
-        worker = LeasedWorker([queue], connection=redis, name=f"dies-{attempt}")
-        worker.prepare_execution(job)
-        worker.prepare_job_execution(job)
-        moved.append(lease_expired_jobs(redis, [queue], now=datetime.now(UTC).timestamp() + 3600))
+    started = datetime(2026, 3, 5, 1, 0, tzinfo=UTC)
+    with time_machine.travel(started, tick=True):  # the leases are stamped on this clock
+        for attempt in range(MAX_ABANDONS + 1):  # taken and started, then its worker dies, each time
+            taken = Queue.dequeue_any([queue], None, connection=redis)
+            assert taken is not None
+            job = taken[0]
+            worker = LeasedWorker([queue], connection=redis, name=f"dies-{attempt}")
+            worker.prepare_execution(job)
+            worker.prepare_job_execution(job)
+            moved.append(lease_expired_jobs(redis, [queue], now=started.timestamp() + 3600))
     assert moved[-1] == {"requeued": 0, "failed": 1}
     assert queue.job_ids == [f"{job.id}-gave-up"]  # the handler is not run a fifth time: an apology is queued
 

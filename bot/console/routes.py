@@ -17,6 +17,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from starlette.routing import Mount
 
 from bot.config import Settings
@@ -83,21 +84,16 @@ def build_router(settings: Settings) -> APIRouter:
             area = scope.name if scope is not None else person.org.name
             return Viewer(person.id, person.name, labels, area, signed.csrf, signed.session_id)
 
-    def audit(s_person: int | None, actor: str, action: str, detail: dict[str, object]) -> None:
-        with session_scope(engine) as s:
-            s.add(AuditLog(at=now(), actor_person_id=s_person, actor=actor, action=action, detail=detail))
+    def audit(s: Session, person_id: int, actor: str, action: str, detail: dict[str, object]) -> None:
+        """In the transaction of what it records: the action and its audit row stand or fall together."""
+        s.add(AuditLog(at=now(), actor_person_id=person_id, actor=actor, action=action, detail=detail))
 
     def signed_in_answer(person_id: int, via: str) -> Response:
         """The session opened, its cookie set, on to the 总览."""
         with session_scope(engine) as s:
             opened = logins.open_session(s, secret, person_id, via, now())
             person = s.get(Person, person_id)
-            actor = person.name if person else "?"
-            s.add(
-                AuditLog(
-                    at=now(), actor_person_id=person_id, actor=actor, action="console.sign_in", detail={"via": via}
-                )
-            )
+            audit(s, person_id, person.name if person else "?", "console.sign_in", {"via": via})
         answer = RedirectResponse("/console", status_code=303, headers=HEADERS)
         answer.set_cookie(
             COOKIE,
@@ -255,7 +251,7 @@ def build_router(settings: Settings) -> APIRouter:
         def close() -> None:
             with session_scope(engine) as s:
                 logins.close_session(s, viewer.session_id, now())
-            audit(viewer.person_id, viewer.name, "console.sign_out", {})
+                audit(s, viewer.person_id, viewer.name, "console.sign_out", {})
 
         await run_in_threadpool(close)
         answer = RedirectResponse("/console/signin", status_code=303, headers=HEADERS)

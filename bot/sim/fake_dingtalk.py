@@ -18,16 +18,15 @@ fake WeCom API keeps), so the chat page and the transcripts read both platforms 
 
 from __future__ import annotations
 
-import html
 import json
 import secrets
 import time
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from redis import Redis
 from sqlalchemy import select
 
@@ -98,11 +97,6 @@ class FakeDingTalk(SimulatedPlatform):
         return len(keys)
 
     # -- signing in (DingTalk's web login): authCode → the user's token → their unionId → their userid -----
-    def issue_sign_in_code(self, user: str) -> str:
-        code = secrets.token_urlsafe(24)
-        self.redis.set(f"{PREFIX}:oauth:{code}", user, ex=300)
-        return code
-
     def user_access_token(self, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         secret = self.settings.dingtalk_client_secret
         if body.get("clientId") != self.settings.dingtalk_client_id or not secret:
@@ -485,23 +479,10 @@ def build_router(settings: Settings) -> FakeDingTalkRouter:
         redirect = q.get("redirect_uri") or ""
         if urlsplit(redirect).scheme not in ("http", "https"):
             return HTMLResponse("<p>redirect_uri 参数错误</p>", status_code=400)
-        user = q.get("sim_user") or request.cookies.get("sim_dingtalk_user")
+        user = fake.signed_in_member(request)
         if not user:
-            users = sorted(await run_in_threadpool(fake.known_users))
-            base = str(request.url.remove_query_params("sim_user"))
-            items = "".join(
-                f'<li><a href="{html.escape(base + "&" + urlencode({"sim_user": u}))}">{html.escape(u)}</a></li>'
-                for u in users
-            )
-            return HTMLResponse(
-                '<!doctype html><meta charset="utf-8"><meta name="viewport" content="width=device-width">'
-                f"<title>模拟钉钉登录</title><h1>模拟钉钉：选择登录成员</h1><ul>{items}</ul>"
-            )
-        code = await run_in_threadpool(fake.issue_sign_in_code, user)
-        join = "&" if "?" in redirect else "?"
-        back = RedirectResponse(f"{redirect}{join}{urlencode({'authCode': code, 'state': q.get('state', '')})}", 302)
-        back.set_cookie("sim_dingtalk_user", user, path="/sim/dingtalk", httponly=True, samesite="lax")
-        return back
+            return fake.member_chooser(request, "钉钉", await run_in_threadpool(fake.known_users))
+        return await run_in_threadpool(fake.back_with_code, redirect, "authCode", user, q.get("state", ""))
 
     @router.post("/v1.0/oauth2/userAccessToken")
     async def user_access_token(request: Request) -> JSONResponse:

@@ -21,7 +21,7 @@ import json
 import secrets
 import time
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
@@ -317,12 +317,6 @@ class FakeWeCom(SimulatedPlatform):
         return answer
 
     # -- signing in (网页授权, 扫码登录) -------------------------------------------------------------------
-    def issue_sign_in_code(self, user: str) -> str:
-        """The code WeCom puts on the redirect once a member has opened the page (or scanned): one use, 5 min."""
-        code = secrets.token_urlsafe(32)
-        self.redis.set(f"{PREFIX}:oauth:{code}", user.lower(), ex=300)
-        return code
-
     def getuserinfo(self, token: str | None, code: str | None) -> dict[str, Any]:
         problem = self.check_token(token)
         if problem:
@@ -337,8 +331,6 @@ class FakeWeCom(SimulatedPlatform):
 
     def redirect_problem(self, appid: str | None, redirect_uri: str | None, agentid: str | None) -> str | None:
         """What WeCom would show instead of redirecting: a wrong corp, agent or a domain that is not 可信域名."""
-        from urllib.parse import urlsplit
-
         if appid != self.settings.wecom_corp_id:
             return "appid 参数错误"
         if agentid is not None and agentid != str(self.settings.wecom_agent_id):
@@ -443,10 +435,6 @@ def build_router(settings: Settings) -> FakeWeComRouter:
         return JSONResponse(await run_in_threadpool(fake.update_card, access_token, body))
 
     # -- signing in: the pages a member's WeCom (or a PC browser's scan) shows, and the code exchange --------
-    def signed_in_user(request: Request) -> str | None:
-        """Who the simulated WeCom app is signed in as: ?sim_user= (the /sim page's choice) or its cookie."""
-        return request.query_params.get("sim_user") or request.cookies.get("sim_wecom_user")
-
     def sign_in(request: Request, scan: bool) -> Response:
         q = request.query_params
         problem = fake.redirect_problem(q.get("appid"), q.get("redirect_uri"), q.get("agentid") if scan else None)
@@ -454,15 +442,10 @@ def build_router(settings: Settings) -> FakeWeComRouter:
             problem = "scope 参数错误"
         if problem:
             return HTMLResponse(f"<p>{html.escape(problem)}</p>", status_code=400)
-        user = signed_in_user(request)
+        user = fake.signed_in_member(request)
         if not user:
-            return HTMLResponse(_choose_member_page(fake, request), status_code=200)
-        code = fake.issue_sign_in_code(user)
-        redirect = str(q.get("redirect_uri"))
-        join = "&" if "?" in redirect else "?"
-        answer = RedirectResponse(f"{redirect}{join}{urlencode({'code': code, 'state': q.get('state', '')})}", 302)
-        answer.set_cookie("sim_wecom_user", user, path="/sim/wecom", httponly=True, samesite="lax")
-        return answer
+            return fake.member_chooser(request, "企业微信", fake.known_users())
+        return fake.back_with_code(str(q.get("redirect_uri")), "code", user.lower(), q.get("state", ""))
 
     @router.get("/connect/oauth2/authorize")
     async def authorize(request: Request) -> Response:
@@ -478,7 +461,7 @@ def build_router(settings: Settings) -> FakeWeComRouter:
         if not user or len(user) > 64:
             return HTMLResponse("<p>请先在 /sim 选择一位人员</p>", status_code=400)
         answer = RedirectResponse("/console/signin/wecom", status_code=303)
-        answer.set_cookie("sim_wecom_user", user.lower(), path="/sim/wecom", httponly=True, samesite="lax")
+        answer.set_cookie(fake.member_cookie, user.lower(), path="/sim/wecom", httponly=True, samesite="lax")
         return answer
 
     @router.get("/cgi-bin/auth/getuserinfo")
@@ -490,18 +473,3 @@ def build_router(settings: Settings) -> FakeWeComRouter:
 
     add_control_routes(router, fake, "send", {"expire_tokens": fake.expire_tokens})
     return router
-
-
-def _choose_member_page(fake: FakeWeCom, request: Request) -> str:
-    """No member signed in to the simulated WeCom: the page lets one be picked, as a scan from a phone would."""
-    users = sorted(fake.known_users())
-    base = str(request.url.remove_query_params("sim_user"))
-    join = "&" if "?" in base else "?"
-    items = "".join(
-        f'<li><a href="{html.escape(base + join + urlencode({"sim_user": u}))}">{html.escape(u)}</a></li>'
-        for u in users
-    )
-    return (
-        '<!doctype html><meta charset="utf-8"><meta name="viewport" content="width=device-width">'
-        f"<title>模拟企业微信登录</title><h1>模拟企业微信：选择登录成员</h1><ul>{items}</ul>"
-    )

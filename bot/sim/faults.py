@@ -6,14 +6,17 @@ the tests and the chat page use (POST /_faults, GET and DELETE /_sent)."""
 from __future__ import annotations
 
 import asyncio
+import html
 import json
+import secrets
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, ClassVar
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from redis import Redis
 from redis.client import Pipeline
 
@@ -25,6 +28,45 @@ class SimulatedPlatform:
 
     prefix: ClassVar[str]
     redis: Redis
+
+    # -- signing a member in to a web page (OAuth): who the simulated app is signed in as, and the code ------
+    @property
+    def member_cookie(self) -> str:
+        return f"sim_{self.prefix.removeprefix('sim:')}_user"  # sim_wecom_user, sim_dingtalk_user
+
+    def signed_in_member(self, request: Request) -> str | None:
+        """?sim_user= (the /sim page's choice, or a pick on the chooser) or the cookie the last sign-in left."""
+        return request.query_params.get("sim_user") or request.cookies.get(self.member_cookie)
+
+    def issue_sign_in_code(self, user: str) -> str:
+        """The code the platform puts on the redirect once a member has signed in: one use, 5 minutes."""
+        code = secrets.token_urlsafe(32)
+        self.redis.set(f"{self.prefix}:oauth:{code}", user, ex=300)
+        return code
+
+    def back_with_code(self, redirect: str, code_name: str, user: str, state: str) -> RedirectResponse:
+        """The redirect to the page that asked, with the code and its state; the member stays signed in."""
+        join = "&" if "?" in redirect else "?"
+        answer = RedirectResponse(
+            f"{redirect}{join}{urlencode({code_name: self.issue_sign_in_code(user), 'state': state})}", 302
+        )
+        path = "/" + self.prefix.replace(":", "/")
+        answer.set_cookie(self.member_cookie, user, path=path, httponly=True, samesite="lax")
+        return answer
+
+    @staticmethod
+    def member_chooser(request: Request, app: str, users: Iterable[str]) -> HTMLResponse:
+        """No member signed in: a page to pick one, standing in for the scan from a phone."""
+        base = str(request.url.remove_query_params("sim_user"))
+        join = "&" if "?" in base else "?"
+        items = "".join(
+            f'<li><a href="{html.escape(base + join + urlencode({"sim_user": u}))}">{html.escape(u)}</a></li>'
+            for u in sorted(users)
+        )
+        return HTMLResponse(
+            '<!doctype html><meta charset="utf-8"><meta name="viewport" content="width=device-width">'
+            f"<title>模拟{app}登录</title><h1>模拟{app}：选择登录成员</h1><ul>{items}</ul>"
+        )
 
     def inbox_key(self, user: str) -> str:
         return f"{self.prefix}:inbox:{user}"
