@@ -411,3 +411,20 @@ def inproc_chat(inproc, factory: CallbackFactory, platform: str):
         accounts = {w.lower(): d for w, d in s.execute(select(Person.wecom_userid, Person.dingtalk_userid)) if w and d}
     phone = InProcessPhone(inproc, DingTalkCallbackFactory(DINGTALK_CLIENT_ID, DINGTALK_SECRET), accounts)
     return InProcessChat(inproc, factory, phone)
+
+
+@pytest.fixture
+def console_as(server: LiveServer) -> Iterator[object]:
+    """console_as("liming") → an httpx client signed in to the 工作台 as 李明 (tests/signed.py)."""
+    from signed import Signed, sign_in
+
+    opened: list[Signed] = []
+
+    def open_as(user: str) -> Signed:
+        client = sign_in(server.url, user)
+        opened.append(client)
+        return client
+
+    yield open_as
+    for client in opened:
+        client.close()

@@ -5,95 +5,55 @@ person's standing; every form carries the session's CSRF token; sign-ins and sig
 from __future__ import annotations
 
 import hmac
+import importlib
 import logging
+import pkgutil
 import secrets
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 from starlette.routing import Mount
 
 from bot.config import Settings
+from bot.console import views
 from bot.console.pages import HEADERS, notice, page
+from bot.console.views import overview
+from bot.console.web import COOKIE, Call, Console
 from bot.platforms import app_of, sign_in_for
-from bot.roles import Role
 from bot.store import logins
-from bot.store.db import get_engine, session_scope
+from bot.store.db import session_scope
 from bot.store.tables import AuditLog, Person
-from handlers.orgs import scope_of
 
 log = logging.getLogger("cadrebot.console")
-COOKIE = "cadrebot_console"
 STATE_COOKIE = "cadrebot_console_state"
-FORM_LIMIT = 16 * 1024
 STATIC = Path(__file__).parent / "static"
 NAMES = {"wecom": "企业微信", "dingtalk": "钉钉"}
-# how a person's roles are named on the page: the one they manage by first, 党员 last
-ROLE_ORDER = [
-    Role.ADMIN,
-    Role.SUPERVISOR,
-    Role.TOWNSHIP_CADRE,
-    Role.VILLAGE_SECRETARY,
-    Role.BRANCH_COMMITTEE,
-    Role.VILLAGE_COMMITTEE,
-    Role.GRID_LEADER,
-    Role.GRID_MEMBER,
-    Role.PARTY_MEMBER,
-]
-
-
-@dataclass(frozen=True)
-class Viewer:
-    person_id: int
-    name: str
-    roles: str  # their roles' Chinese names
-    area: str | None  # the part of the tree they manage
-    csrf: str
-    session_id: int
 
 
 def build_router(settings: Settings) -> APIRouter:
     router = APIRouter()
-    secret = settings.console_secret.get_secret_value() if settings.console_secret else ""
-    secure = bool(settings.public_url and settings.public_url.startswith("https://"))
-    engine = get_engine(settings.database_url)
-
-    def now() -> datetime:
-        return datetime.now(UTC)
-
-    def off() -> Response:
-        return notice("工作台尚未启用", "管理员尚未配置工作台（CADREBOT_CONSOLE_SECRET），请联系管理员。", 503)
-
-    def viewer_of(request: Request) -> Viewer | None:
-        with session_scope(engine) as s:
-            signed = logins.signed_in(s, secret, request.cookies.get(COOKIE), now())
-            if signed is None:
-                return None
-            person = s.get(Person, signed.person_id)
-            assert person is not None  # the session's query joined it
-            held = [Role(r) for r in person.roles if r in ROLE_ORDER]
-            labels = "、".join(r.label for r in sorted(held, key=ROLE_ORDER.index)) or "成员"
-            scope = scope_of(s, person.org_id, person.roles)
-            area = scope.name if scope is not None else person.org.name
-            return Viewer(person.id, person.name, labels, area, signed.csrf, signed.session_id)
-
-    def audit(s: Session, person_id: int, actor: str, action: str, detail: dict[str, object]) -> None:
-        """In the transaction of what it records: the action and its audit row stand or fall together."""
-        s.add(AuditLog(at=now(), actor_person_id=person_id, actor=actor, action=action, detail=detail))
+    console = Console(settings)
+    secret, secure, engine = console.secret, console.secure, console.engine
+    now, off = console.now, console.off
 
     def signed_in_answer(person_id: int, via: str) -> Response:
         """The session opened, its cookie set, on to the 总览."""
         with session_scope(engine) as s:
             opened = logins.open_session(s, secret, person_id, via, now())
             person = s.get(Person, person_id)
-            audit(s, person_id, person.name if person else "?", "console.sign_in", {"via": via})
+            s.add(
+                AuditLog(
+                    at=now(),
+                    actor_person_id=person_id,
+                    actor=person.name if person else "?",
+                    action="console.sign_in",
+                    detail={"via": via},
+                )
+            )
         answer = RedirectResponse("/console", status_code=303, headers=HEADERS)
         answer.set_cookie(
             COOKIE,
@@ -107,30 +67,17 @@ def build_router(settings: Settings) -> APIRouter:
         answer.delete_cookie(STATE_COOKIE, path="/console")
         return answer
 
-    async def form_of(request: Request) -> dict[str, str] | None:
-        """A small urlencoded form, or None when it is too big or not a form."""
-        body = b""
-        async for chunk in request.stream():
-            body += chunk
-            if len(body) > FORM_LIMIT:
-                return None
-        try:
-            pairs = parse_qs(body.decode("utf-8"), max_num_fields=20)
-        except (UnicodeDecodeError, ValueError):
-            return None
-        return {k: v[0] for k, v in pairs.items()}
-
     @router.get("/console")
     async def home(request: Request) -> Response:
         if not secret:
             return off()
-        viewer = await run_in_threadpool(viewer_of, request)
+        viewer = await run_in_threadpool(console.viewer, request)
         if viewer is None:
             app = app_of(request.headers.get("user-agent", ""))
             if app is not None and available(app):
                 return start(app, in_app=True)  # inside the app: its own sign-in, no page to click through
             return RedirectResponse("/console/signin", status_code=303, headers=HEADERS)
-        return page("home.html", viewer=viewer, csrf=viewer.csrf)
+        return await run_in_threadpool(overview.show, Call(request=request, viewer=viewer, console=console))
 
     @router.get("/console/signin")
     async def signin() -> Response:
@@ -237,26 +184,18 @@ def build_router(settings: Settings) -> APIRouter:
             return link_refused(state if state != "ok" else "unknown")
         return await run_in_threadpool(signed_in_answer, person_id, "link")
 
-    @router.post("/console/signout")
-    async def signout(request: Request) -> Response:
-        if not secret:
-            return off()
-        viewer = await run_in_threadpool(viewer_of, request)
-        form = await form_of(request)
-        if viewer is None:
-            return RedirectResponse("/console/signin", status_code=303, headers=HEADERS)
-        if form is None or not hmac.compare_digest(form.get("csrf", "").encode(), viewer.csrf.encode()):
-            return notice("请求无效", "页面已过期，请刷新后再试。", 403, ("返回工作台", "/console"))
-
-        def close() -> None:
-            with session_scope(engine) as s:
-                logins.close_session(s, viewer.session_id, now())
-                audit(s, viewer.person_id, viewer.name, "console.sign_out", {})
-
-        await run_in_threadpool(close)
+    @console.route(router, "/console/signout", methods=("POST",), roles=None)
+    def signout(call: Call) -> Response:
+        with session_scope(engine) as s:
+            logins.close_session(s, call.viewer.session_id, now())
+            console.audit(s, call.viewer, "console.sign_out")
         answer = RedirectResponse("/console/signin", status_code=303, headers=HEADERS)
         answer.delete_cookie(COOKIE, path="/console")
         return answer
+
+    # every page module under bot/console/views/ adds its own routes
+    for found in sorted(pkgutil.iter_modules(views.__path__), key=lambda m: m.name):
+        importlib.import_module(f"{views.__name__}.{found.name}").add(router, console)
 
     if settings.wecom_verify_file and settings.wecom_verify_text:
         proof = settings.wecom_verify_text

@@ -592,6 +592,29 @@ class WorkPlanSection(Base):
     __table_args__ = (Index("ux_plan_sections_position", "plan_id", "position", unique=True),)
 
 
+class Feedback(Base):
+    """投诉建议: a complaint or suggestion from a cadre (the chat's 「投诉建议：…」 or the console's form), answered and
+    closed by an administrator; the answer reaches the sender in the chat."""
+
+    __tablename__ = "feedback"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    receipt_no: Mapped[str] = mapped_column(String(32), unique=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"), index=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id", ondelete="RESTRICT"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # complaint | suggestion
+    text: Mapped[str] = mapped_column(Text)
+    via: Mapped[str] = mapped_column(String(16))  # chat | console
+    status: Mapped[str] = mapped_column(String(16), default="open", index=True)  # open | answered | closed
+    answer: Mapped[str | None] = mapped_column(Text)
+    answered_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    person: Mapped[Person | None] = relationship(foreign_keys=[person_id])
+    org: Mapped[Org] = relationship()
+
+
 __all__ = [
     "Attachment",
     "AttendanceAnswer",
@@ -603,6 +626,7 @@ __all__ = [
     "CardRecord",
     "Counter",
     "EventPhase",
+    "Feedback",
     "GridEvent",
     "InboundLog",
     "InterviewNotice",

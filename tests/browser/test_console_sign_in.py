@@ -17,7 +17,7 @@ def test_inside_wecom_on_a_phone_the_console_opens_signed_in(chromium: Browser, 
     page = shots.watch(ctx.new_page())
     page.goto("/console")
     expect(page.get_by_role("heading", name="您好，李明")).to_be_visible()
-    expect(page.get_by_text("村党组织书记")).to_be_visible()
+    expect(page.get_by_text("村党组织书记、党员 · 李家村")).to_be_visible()
     assert urlsplit(page.url).path == "/console"  # the browser keeps #wechat_redirect across the redirects
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"the page is {width}px wide on a 390px phone"
@@ -35,7 +35,7 @@ def test_the_simulators_button_opens_the_console_for_the_chosen_person(chromium:
         sim.get_by_role("button", name="打开工作台").click()
     console = shots.watch(opened.value)
     expect(console.get_by_role("heading", name="您好，孙丽华")).to_be_visible()
-    expect(console.get_by_text("石桥镇")).to_be_visible()
+    expect(console.locator("header .who")).to_have_text("孙丽华 · 石桥镇")  # the area they manage, on every page
     ctx.close()
 
 
