@@ -84,6 +84,8 @@ class Settings(BaseSettings):
     dingtalk_api_base: str = DINGTALK_API
     dingtalk_oapi_base: str = DINGTALK_OAPI
     dingtalk_login_base: str = "https://login.dingtalk.com"  # the web login the 工作台 sends a browser to
+    # the JSAPI the H5 micro-app's page loads for 免登 (the simulator serves a stand-in for the app's bridge)
+    dingtalk_jsapi_url: str = "/console/static/vendor/dingtalk-jsapi-3.2.9.min.js"
     dingtalk_webhook: SecretStr | None = None  # a custom group robot's URL (its access_token is a credential)
     dingtalk_webhook_secret: SecretStr | None = None  # that robot's 加签 secret (SEC…)
     dingtalk_stream_endpoint: str = DINGTALK_STREAM

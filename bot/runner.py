@@ -257,6 +257,9 @@ def run_all(*, demo: bool, sim: bool | None, host: str | None, port: int | None,
                 f"http://{shown_host}:{port}/sim/dingtalk"
             )
             env[ENV_PREFIX + "DINGTALK_LOGIN_BASE"] = env[ENV_PREFIX + "DINGTALK_API_BASE"]
+            # inside the simulated DingTalk app the 工作台 signs in by 免登, through a stand-in for the app's JSAPI
+            env[ENV_PREFIX + "DINGTALK_JSAPI_URL"] = "/sim/dingtalk/jsapi.js"
+            env.setdefault(ENV_PREFIX + "DINGTALK_CORP_ID", "dingsimcorp")
             env.setdefault(ENV_PREFIX + "DINGTALK_CARD_TEMPLATE_ID", "cadrebot-generic.schema")
             env.setdefault(ENV_PREFIX + "DINGTALK_CARD_ROUTE_KEY", "cadrebot-sim")
         env.setdefault(ENV_PREFIX + "PUBLIC_URL", f"http://{shown_host}:{port}")  # download links open locally

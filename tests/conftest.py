@@ -44,6 +44,7 @@ AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 SECRET = "test-secret-value"
 DINGTALK_CLIENT_ID = "dingcadrebottest01"
 DINGTALK_SECRET = "dingtalk-test-app-secret"
+DINGTALK_CORP_ID = "dingcadrebotcorp01"
 
 TABLES = [t.name for t in reversed(Base.metadata.sorted_tables)]
 
@@ -203,6 +204,8 @@ def simulated(port: int) -> dict[str, object]:
         "DINGTALK_API_BASE": f"{sim}/dingtalk",
         "DINGTALK_OAPI_BASE": f"{sim}/dingtalk",
         "DINGTALK_LOGIN_BASE": f"{sim}/dingtalk",
+        "DINGTALK_JSAPI_URL": "/sim/dingtalk/jsapi.js",
+        "DINGTALK_CORP_ID": DINGTALK_CORP_ID,
         "DINGTALK_CARD_TEMPLATE_ID": "cadrebot-generic.schema",
         "DINGTALK_CARD_ROUTE_KEY": "cadrebot",
     }

@@ -238,6 +238,55 @@ def test_dingtalk_takes_an_auth_code_once(server, browser) -> None:
     assert again.status_code == 403 and "钉钉没有确认这次登录" in again.text
 
 
+DINGTALK_APP = "Mozilla/5.0 (iPhone) AppleWebKit/605.1.15 Mobile/15E148 AliApp(DingTalk/7.6.10) DingTalk/7.6.10"
+
+
+def app_code(browser: httpx.Client, corp: str, client: str) -> httpx.Response:
+    """What the DingTalk app's JSAPI does for requestAuthCode (the simulator's stand-in for the native bridge)."""
+    return browser.get("/sim/dingtalk/h5/authcode", params={"corpId": corp, "clientId": client})
+
+
+def test_inside_dingtalk_the_page_asks_the_app_for_a_code(server, browser) -> None:
+    page = browser.get("/console", headers={"User-Agent": DINGTALK_APP})
+    assert page.status_code == 200 and "正在通过钉钉确认您的身份" in page.text
+    state = page.cookies["cadrebot_console_state"]
+    settings = server.settings
+    assert f'data-corp-id="{settings.dingtalk_corp_id}"' in page.text and f'data-state="{state}"' in page.text
+    assert f'data-client-id="{settings.dingtalk_client_id}"' in page.text
+    assert '<script src="/sim/dingtalk/jsapi.js"></script>' in page.text  # the app's JSAPI, then ours
+    assert '<script src="/console/static/dingtalk-signin.js"></script>' in page.text
+    browser.cookies.set("sim_dingtalk_user", "dt_liming", path="/sim/dingtalk")
+    code = app_code(browser, str(settings.dingtalk_corp_id), str(settings.dingtalk_client_id)).json()["code"]
+    home = browser.get(
+        "/console/auth/dingtalk", params={"app": "1", "code": code, "state": state}, follow_redirects=True
+    )
+    assert home.url.path == "/console" and "您好，李明" in home.text
+    assert [a.detail for a in audit(server, "console.sign_in")] == [{"via": "dingtalk"}]
+
+
+def test_a_dingtalk_app_code_works_once_and_is_not_a_web_login_code(server, browser) -> None:
+    settings = server.settings
+    state = browser.get("/console", headers={"User-Agent": DINGTALK_APP}).cookies["cadrebot_console_state"]
+    browser.cookies.set("sim_dingtalk_user", "dt_liming", path="/sim/dingtalk")
+    code = app_code(browser, str(settings.dingtalk_corp_id), str(settings.dingtalk_client_id)).json()["code"]
+    # the same code handed over as a web login's authCode: DingTalk does not take it there
+    wrong_way = browser.get("/console/auth/dingtalk", params={"authCode": code, "state": state})
+    assert wrong_way.status_code == 403
+    first = browser.get("/console/auth/dingtalk", params={"app": "1", "code": code, "state": state})
+    assert first.status_code == 303 and first.headers["location"] == "/console"
+    browser.cookies.set("cadrebot_console_state", state, path="/console")
+    again = browser.get("/console/auth/dingtalk", params={"app": "1", "code": code, "state": state})
+    assert again.status_code == 403 and "钉钉没有确认这次登录" in again.text
+    fresh = app_code(browser, str(settings.dingtalk_corp_id), str(settings.dingtalk_client_id)).json()["code"]
+    forged_state = browser.get("/console/auth/dingtalk", params={"app": "1", "code": fresh, "state": "x" * 22})
+    assert forged_state.status_code == 400 and "登录已失效" in forged_state.text
+
+
+def test_the_app_gives_no_code_for_another_corp(server, browser) -> None:
+    browser.cookies.set("sim_dingtalk_user", "dt_liming", path="/sim/dingtalk")
+    assert app_code(browser, "dingothercorp", str(server.settings.dingtalk_client_id)).status_code == 400
+
+
 def test_a_platform_that_is_not_there_offers_no_sign_in(server, browser) -> None:
     assert browser.get("/console/signin/feishu").status_code == 404
 

@@ -74,6 +74,8 @@ def build_router(settings: Settings) -> APIRouter:
         viewer = await run_in_threadpool(console.viewer, request)
         if viewer is None:
             app = app_of(request.headers.get("user-agent", ""))
+            if app == "dingtalk" and available(app) and dingtalk_corp(request):
+                return in_dingtalk(request)  # the H5 micro-app: the app itself vouches for the person (免登)
             if app is not None and available(app):
                 return start(app, in_app=True)  # inside the app: its own sign-in, no page to click through
             return RedirectResponse("/console/signin", status_code=303, headers=HEADERS)
@@ -100,11 +102,30 @@ def build_router(settings: Settings) -> APIRouter:
         state = secrets.token_urlsafe(16)
         redirect = f"{settings.public_url or ''}/console/auth/{platform}"
         answer = RedirectResponse(sign_in_for(platform, settings).url(redirect, state, in_app), 302, headers=HEADERS)
-        # the state comes back on the redirect and must match this cookie: a sign-in nobody started is refused
+        return with_state(answer, state)
+
+    def with_state(answer: Response, state: str) -> Response:
+        # the state comes back with the code and must match this cookie: a sign-in nobody started is refused
         answer.set_cookie(
             STATE_COOKIE, state, max_age=600, path="/console", httponly=True, secure=secure, samesite="lax"
         )
         return answer
+
+    def dingtalk_corp(request: Request) -> str:
+        """The corp id the JSAPI asks with: the settings', else the app home page's ?corpId=$CORPID$."""
+        return settings.dingtalk_corp_id or request.query_params.get("corpId", "")[:64]
+
+    def in_dingtalk(request: Request) -> Response:
+        state = secrets.token_urlsafe(16)
+        answer = page(
+            "dingtalk_app.html",
+            viewer=None,
+            corp_id=dingtalk_corp(request),
+            client_id=settings.dingtalk_client_id or "",
+            state=state,
+            jsapi=settings.dingtalk_jsapi_url,
+        )
+        return with_state(answer, state)
 
     @router.get("/console/signin/{platform}")
     async def signin_with(request: Request, platform: str) -> Response:
@@ -127,7 +148,10 @@ def build_router(settings: Settings) -> APIRouter:
             return notice(
                 "登录已失效", "这次登录没有从本页开始或已超时，请重新打开工作台。", 400, ("重新登录", "/console")
             )
-        userid = await run_in_threadpool(sign_in_for(platform, settings).user_from_code, code)
+        way = sign_in_for(platform, settings)
+        # app=1: a code the app itself gave the page (DingTalk's 免登); else the OAuth redirect's code
+        exchange = way.user_from_app_code if request.query_params.get("app") == "1" else way.user_from_code
+        userid = await run_in_threadpool(exchange, code)
         if userid is None:
             return notice(
                 "无法确认您的身份",

@@ -19,6 +19,10 @@ class SignIn(Protocol):
 
     def user_from_code(self, code: str) -> str | None: ...
 
+    def user_from_app_code(self, code: str) -> str | None:
+        """The code a page inside the platform's app got from the app itself (DingTalk's H5 免登)."""
+        ...
+
 
 def sender_for(platform: str, settings: Settings) -> Sender:
     if platform == "wecom":

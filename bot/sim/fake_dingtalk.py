@@ -45,6 +45,20 @@ WEBHOOK_PER_MINUTE = 20
 WEBHOOK_BLOCK_SECONDS = 600
 
 
+# The JSAPI as the page inside the app sees it: ready() and requestAuthCode({corpId, clientId}) → {code}.
+JSAPI_STAND_IN = """(function () {
+  "use strict";
+  function requestAuthCode(params) {
+    var query = "corpId=" + encodeURIComponent(params.corpId || "") + "&clientId=" + encodeURIComponent(params.clientId || "");
+    return fetch("/sim/dingtalk/h5/authcode?" + query, { credentials: "same-origin" }).then(function (r) {
+      return r.json().then(function (data) { if (!r.ok) { throw data; } return data; });
+    });
+  }
+  window.dd = { env: { platform: "ios" }, ready: function (fn) { fn(); }, requestAuthCode: requestAuthCode };
+})();
+"""
+
+
 def new_err(status: int, code: str, message: str) -> tuple[int, dict[str, Any]]:
     return status, {"code": code, "message": message, "requestid": secrets.token_hex(8)}
 
@@ -127,6 +141,22 @@ class FakeDingTalk(SimulatedPlatform):
         if not union.startswith("union-") or user not in self.known_users():
             return old_err(60121, "找不到该用户")
         return {"errcode": 0, "errmsg": "ok", "result": {"contact_type": 0, "userid": user}}
+
+    def issue_app_code(self, user: str) -> str:
+        """The H5 免登 code the DingTalk app hands a page inside it: one use, 5 minutes; kept apart from the web
+        login's authCodes, which getuserinfo does not take."""
+        code = secrets.token_urlsafe(32)
+        self.redis.set(f"{PREFIX}:h5code:{code}", user, ex=300)
+        return code
+
+    def userid_by_app_code(self, token: str | None, body: dict[str, Any]) -> dict[str, Any]:
+        if self.token_problem(token):
+            return old_err(40014, "不合法的access_token")
+        raw = self.redis.getdel(f"{PREFIX}:h5code:{body.get('code')}") if body.get("code") else None
+        user = raw.decode() if isinstance(raw, bytes) else raw
+        if not user or user not in self.known_users():
+            return old_err(40078, "不存在的临时授权码")
+        return {"errcode": 0, "errmsg": "ok", "result": {"userid": user, "sys": False, "sys_level": 0}}
 
     def tokens_issued(self) -> int:
         return int(self.redis.get(f"{PREFIX}:stats:token") or 0)
@@ -498,6 +528,27 @@ def build_router(settings: Settings) -> FakeDingTalkRouter:
     async def getbyunionid(request: Request, access_token: str | None = None) -> JSONResponse:
         body = await json_body(request) or {}
         return JSONResponse(await run_in_threadpool(fake.userid_by_unionid, access_token, body))
+
+    @router.post("/topapi/v2/user/getuserinfo")
+    async def getuserinfo(request: Request, access_token: str | None = None) -> JSONResponse:
+        body = await json_body(request) or {}
+        return JSONResponse(await run_in_threadpool(fake.userid_by_app_code, access_token, body))
+
+    @router.get("/jsapi.js")
+    async def jsapi() -> Response:
+        """Stands in for DingTalk's JSAPI inside the app: requestAuthCode asks this fake for the signed-in
+        member's 免登 code, as the real app's native bridge would."""
+        return Response(JSAPI_STAND_IN, media_type="text/javascript")
+
+    @router.get("/h5/authcode")
+    async def app_code(request: Request) -> JSONResponse:
+        q = request.query_params
+        if q.get("corpId") != (settings.dingtalk_corp_id or "") or q.get("clientId") != settings.dingtalk_client_id:
+            return JSONResponse({"errorCode": "7", "errorMessage": "corpId或clientId不匹配"}, status_code=400)
+        user = fake.signed_in_member(request)
+        if not user:
+            return JSONResponse({"errorCode": "3", "errorMessage": "未登录钉钉"}, status_code=403)
+        return JSONResponse({"code": await run_in_threadpool(fake.issue_app_code, user)})
 
     @router.post("/v1.0/robot/oToMessages/batchSend")
     async def batch_send(request: Request) -> JSONResponse:

@@ -17,6 +17,11 @@ WECOM_WEBVIEW = (
     "wxwork/4.1.30 MicroMessenger/7.0.1 Language/zh ColorScheme/Light"
 )
 
+DINGTALK_WEBVIEW = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 "
+    "AliApp(DingTalk/7.6.10) com.laiwang.DingTalk/38541925 Channel/201200 language/zh-Hans-CN DingTalk/7.6.10"
+)
+
 
 def chromium_path() -> str:
     found = os.environ.get("CADREBOT_TEST_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")

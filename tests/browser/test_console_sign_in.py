@@ -1,5 +1,6 @@
-"""Signing in to the 工作台 in a real browser: inside the WeCom app at a phone's width (silent, no click), from
-the simulator's 「打开工作台」 button, and by scanning in on a PC — then signing out."""
+"""Signing in to the 工作台 in a real browser: inside the WeCom app at a phone's width (silent, no click), inside
+DingTalk's H5 micro-app (免登 through the JSAPI), from the simulator's 「打开工作台」 button, and by scanning in on a
+PC — then signing out."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from urllib.parse import urlsplit
 
 from playwright.sync_api import Browser, expect
 
-from browser.helpers import WECOM_WEBVIEW, Shots, context
+from browser.helpers import DINGTALK_WEBVIEW, WECOM_WEBVIEW, Shots, context
 
 
 def test_inside_wecom_on_a_phone_the_console_opens_signed_in(chromium: Browser, server, shots: Shots) -> None:
@@ -53,4 +54,28 @@ def test_on_a_pc_one_scans_in_and_signs_out(chromium: Browser, server, shots: Sh
     expect(page.get_by_role("heading", name="登录工作台")).to_be_visible()
     page.goto("/console")
     expect(page.get_by_role("heading", name="登录工作台")).to_be_visible()  # signed out for good
+    ctx.close()
+
+
+def test_inside_dingtalk_the_micro_app_signs_in_without_a_click(chromium: Browser, server, shots: Shots) -> None:
+    ctx = context(chromium, "phone", server.url, user_agent=DINGTALK_WEBVIEW)
+    # the member the simulated DingTalk app is signed in as; its JSAPI stand-in hands the page their 免登 code
+    ctx.add_cookies([{"name": "sim_dingtalk_user", "value": "dt_sunlihua", "url": f"{server.url}/sim/dingtalk"}])
+    page = shots.watch(ctx.new_page())
+    page.goto("/console")
+    expect(page.get_by_role("heading", name="您好，孙丽华")).to_be_visible()
+    assert urlsplit(page.url).path == "/console"
+    shots.take(page, "console-home-dingtalk-phone")
+    ctx.close()
+
+
+def test_inside_dingtalk_without_its_jsapi_the_page_offers_another_way(chromium: Browser, server, shots: Shots) -> None:
+    ctx = context(chromium, "phone", server.url, user_agent=DINGTALK_WEBVIEW)
+    ctx.route(
+        "**/sim/dingtalk/jsapi.js", lambda route: route.fulfill(status=200, body="", content_type="text/javascript")
+    )
+    page = shots.watch(ctx.new_page())
+    page.goto("/console")
+    expect(page.get_by_role("status")).to_have_text("没能连接钉钉，请用下面的方式登录。")
+    expect(page.get_by_role("link", name="钉钉账号登录")).to_be_visible()
     ctx.close()

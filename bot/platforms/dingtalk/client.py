@@ -316,11 +316,18 @@ class DingTalkClient:
         union = me.get("unionId") if status == 200 else None
         if not union:
             return None
+        return self._userid_from("/topapi/user/getbyunionid", {"unionid": union})
+
+    def user_from_h5_code(self, code: str) -> str | None:
+        """The H5 micro-app's 免登 code → the corp's userid, with the app's own token. None when DingTalk does
+        not take the code."""
+        return self._userid_from("/topapi/v2/user/getuserinfo", {"code": code})
+
+    def _userid_from(self, path: str, body: dict[str, Any]) -> str | None:
+        """An old-style topapi call that answers result.userid, with the corp token (renewed once if stale)."""
         token = self.token()
         for attempt in (1, 2):
-            _, found = self._request(
-                "POST", f"{self.oapi_base}/topapi/user/getbyunionid?access_token={token}", {"unionid": union}
-            )
+            _, found = self._request("POST", f"{self.oapi_base}{path}?access_token={token}", body)
             errcode = _int(found.get("errcode", 0))
             if errcode in OLD_TOKEN_ERRORS and attempt == 1:
                 token = self.token(stale=token)

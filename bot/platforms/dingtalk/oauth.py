@@ -1,6 +1,7 @@
 """Signing in to the 工作台 with DingTalk's web login (a PC browser, or the DingTalk app's own browser): the login
-page sends the person back to our redirect with a one-use authCode, which the API turns into their userid.
-(The H5 micro-app's silent 免登 — JSAPI requestAuthCode — is still to come.)"""
+page sends the person back to our redirect with a one-use authCode, which the API turns into their userid. Inside
+the DingTalk app, the H5 micro-app's page asks the app itself for a 免登 code (JSAPI requestAuthCode), which the
+corp app's token turns into the userid (topapi/v2/user/getuserinfo)."""
 
 from __future__ import annotations
 
@@ -36,5 +37,11 @@ class DingTalkSignIn:
     def user_from_code(self, code: str) -> str | None:
         try:
             return self.client.user_from_auth_code(code[:512])
+        except DeliveryError:
+            return None
+
+    def user_from_app_code(self, code: str) -> str | None:
+        try:
+            return self.client.user_from_h5_code(code[:512])
         except DeliveryError:
             return None

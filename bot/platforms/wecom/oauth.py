@@ -56,3 +56,6 @@ class WeComSignIn:
             return None
         userid = data.get("userid") or data.get("UserId")
         return str(userid).lower() if userid else None
+
+    def user_from_app_code(self, code: str) -> str | None:
+        return self.user_from_code(code)  # inside WeCom the app's own sign-in is 网页授权 too: the same code
