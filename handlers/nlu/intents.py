@@ -139,6 +139,8 @@ def decide(text: str, original: str, now: datetime | None = None) -> Verdict:
     money = re.search(r"交通补助|补助|补贴|报销|费用|钱", body) and not re.search(r"机器人|助手|怎么用|不会", body)
     if lx.CONSOLE.match(body.replace(" ", "")):
         return Verdict("console", 0.9, {"console": 0.9, "help": 0.1}, ["asks for the 工作台 sign-in link"])
+    if m := lx.FEEDBACK.search(body):
+        return Verdict("feedback", 0.9, {"feedback": 0.9, "other": 0.1}, [f"the sender's own label '{m.group(0)}'"])
     if (m := lx.HELP.search(body)) and not money:
         return Verdict("help", 0.9, {"help": 0.9, "ask": 0.1}, [f"how to use the bot '{m.group(0)}'"])
 

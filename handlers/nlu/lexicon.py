@@ -72,7 +72,7 @@ CATEGORIES: dict[str, list[tuple[str, float]]] = {
         (
             words("""垃圾 乱堆 乱放 乱扔 乱倒 乱搭 乱建 私搭 违建 违章 违规搭建 搭建 彩钢棚 污水 臭水 黑臭 小广告 牛皮癣
                   粪便 猪粪 牛粪 粪 臭 卫生 杂物 柴草 白色污染 死鸡 死猪 河面漂浮 漂浮物 脏乱 畜禽 乱排 排污 污染 异味
-                  农药瓶 农药桶 秸秆乱 废渣 倒渣 偷倒 倾倒 杂草 丛生 塑料瓶 塑料袋 漂了 浮着 泡沫"""),
+                  农药瓶 农药桶 秸秆乱 废渣 倒渣 偷倒 倾倒 杂草 丛生 塑料瓶 塑料袋 漂了 浮着 泡沫 油烟 噪音 噪声 扰民"""),
             2.0,
         ),
     ],
@@ -202,7 +202,7 @@ ACK_TOKENS = set(
         "嘞",
     ]
 )
-ACK_TOKENS |= {"thx", "thanks", "3q", "谢啦", "按通知办", "照通知办", "按通知要求办"}
+ACK_TOKENS |= {"thx", "thanks", "3q", "谢啦", "按通知办", "照通知办", "按通知要求办", "没意见", "没有意见", "无意见"}
 # alone, these thank or address someone rather than acknowledge a notice (大家辛苦了 is not 收到)
 NOT_CORE = set(
     [
@@ -282,6 +282,62 @@ CONSOLE = re.compile(
     r"|^(?:登录|登陆)(?:工作台|后台|管理后台)[。.!！?？]*$",
     re.I,
 )
+# 投诉建议: the sender's own complaint or suggestion for the administrators (handlers/feedback.py), named by the
+# sender's own label — leading the message (投诉建议：…, 我要投诉…, 提个建议，…, 我建议…, 反馈一下：…, 怎么投诉), after
+# a voice opener or a greeting (喂那个我想投诉一下…, 书记，我要投诉…), or closing it (…，我要投诉). Someone else's
+# complaint (村民投诉…, 接到一起投诉) is a patrol's matter, a question about complaints (投诉电话是多少, 我投诉的事
+# 怎么样了) a question. Read on the normalised text and on the original alike (1个 / 一个, : / ：); the slips of
+# pinyin keyboards and voice input (头诉, 投述, 见意, 建意) and the dialect words (告状, 俺, 偶) are in the words.
+TOUSU = r"(?:投[诉述素塑]|头[诉述]|告状)"
+JIANYI = r"(?:建[议意义]|见[意议])"
+SUGGEST = rf"(?:{JIANYI}|意见|提议)"
+FEEDBACK_JOINT = rf"(?:{TOUSU}(?:和|与|及|、)?{SUGGEST}|意见(?:和|与|、)?{JIANYI}|{JIANYI}(?:和|与|、)?意见)"
+KINDLESS = r"(?:反映|反馈|吐槽)"  # 反映个问题: the words say whether it is a complaint or a suggestion
+_WHO = r"(?:我|俺|咱|偶|本人|我们|俺们|咱们)"
+_TO = (
+    r"(?:给|跟|向|对|和)(?:你们|您|你|领导|镇里|镇上|乡里|县里|村里|上级|上面|组织|政府|镇政府|乡政府|县委|组织部|"
+    r"机器人|这个机器人|系统|这个系统|平台|工作组|各位)"
+)
+_SOME = r"(?:(?:一|1|两|2|几|一些|些)?(?:个|点|条|件))"
+_ON_WHAT = r"(?:一下|下(?!水道)|(?:一|1)?(?:个|件)(?:事儿|事情?|问题|情况))"
+_AFTER = r"(?=[:：,，.。!！?？\s—\-~～]|$)"  # a bare label is followed by a break, not by more of a noun (投诉电话)
+# what voice input and politeness put before a label: 喂那个…, 嗯…, 书记，…, 领导你好，…
+_OPENER = r"(?:(?:喂+|嗯+|呃|额|哎|唉|那个|这个|就是|领导们?|各位领导|书记|主任|老师|同志|你好|您好)[\s,，.。!！~～]*)*"
+_STARTS = (
+    # 投诉建议：…, 我要投诉建议, 意见建议 …
+    rf"(?:{_WHO}?(?:要|想|有)?{_SOME}?)?{FEEDBACK_JOINT}",
+    # 怎么投诉, 在哪里提建议 / 投诉建议怎么提: asking how to say it is the wish to say it
+    rf"(?:请问)?(?:{_WHO}?(?:要|想))?(?:怎么|如何|咋|怎样|在哪(?:里|儿)?|去哪(?:里|儿)?|哪里)(?:能|可以|才能)?"
+    rf"(?:{TOUSU}|提{_SOME}?{SUGGEST}|反映问题)(?:呢|啊|呀)?[?？。.!！]*$",
+    rf"(?:{TOUSU}|{SUGGEST})(?:在哪(?:里|儿)?|怎么|如何|去哪(?:里|儿)?|咋)(?:提|发|弄|反映|写|投诉)?(?:呢|啊|呀)?[?？。.!！]*$",
+    # 投诉：…, 建议：…, 提议，…, 投诉一下…, a bare 投诉 / 建议
+    rf"(?:{TOUSU}|{SUGGEST})(?:[:：—]|[.。!！]*$)",
+    rf"提议{_AFTER}",
+    rf"{TOUSU}(?:一下|下(?!水道))",
+    # 我要投诉…, 俺想投诉下…, 我来投诉一下，…, 我要匿名投诉 (not 我投诉的事…, 我投诉过)
+    rf"{_WHO}(?:就|也|还|必须|一定|今天)?(?:要|想|来|得|准备)?(?:实名|匿名)?{TOUSU}{_ON_WHAT}?(?!的|过)",
+    rf"(?:要|想)(?:实名|匿名)?{TOUSU}{_ON_WHAT}?(?!的|过)",
+    # 提个建议，…, 给镇里提个意见：…, 我想提点建议, 我要提出一个建议
+    rf"{_WHO}?(?:再|还|也)?(?:要|想|来|得)?(?:{_TO})?(?:提出|提|说|讲)(?:一下)?{_SOME}?(?:小|个人)?{SUGGEST}(?!的)",
+    # 我有个建议，…, 我这儿有个小意见, 有个意见要提
+    rf"{_WHO}?(?:这|这儿|这里|这边)?(?:有|还有){_SOME}(?:小)?{SUGGEST}(?:要提|想提|想说|要说|提一下|说一下)?",
+    # 有件事要投诉：…, 有个问题想反映一下
+    rf"{_WHO}?(?:有|还有){_SOME}(?:事儿|事情?|问题|情况)(?:要|想)(?:{_TO})?(?:{TOUSU}|{KINDLESS})(?:一下|下)?",
+    # 我有意见！, 我对镇里的考核有意见 (an objection, not an idea: a complaint)
+    rf"{_WHO}(?:对.{{1,15}}?)?有意见(?!的)",
+    # 我建议…, 我提议…
+    rf"{_WHO}(?:个人)?(?:强烈)?(?:{JIANYI}|提议)",
+    # 我要反映个问题，…, 想给领导反映个事儿, 反馈一下：…, 吐槽一下
+    rf"{_WHO}?(?:要|想|来)(?:{_TO})?{KINDLESS}{_ON_WHAT}?(?:问题|情况|事儿|事情?)?(?!的)",
+    rf"{_WHO}(?:{_TO})?{KINDLESS}{_ON_WHAT}?(?:问题|情况|事儿|事情?)?(?!的)",
+    rf"{KINDLESS}(?:一下|下|{_SOME}(?:问题|情况|事儿|事情?))?{_AFTER}",
+)
+# …，我要投诉
+_CLOSING = (
+    rf"(?<=[,，。.!！\s])(?:所以|因此|那)?{_WHO}(?:就|也|必须|一定|只能)?(?:要|想|得)(?:{TOUSU}|{KINDLESS})"
+    rf"(?:一下|下)?(?:他们|你们|他)?[!！。.~～]*$"
+)
+FEEDBACK = re.compile(rf"^{_OPENER}(?:{'|'.join(_STARTS)})|{_CLOSING}")
 HELP = rx(
     r"""怎么用 如何使用 怎么使用 咋用 使用说明 使用方法 操作说明 说明书 帮助 菜单 功能 不会整 不会搞 在哪里?点 点哪里?
     哪个按钮 在这里(?:直接)?(?:说|发|报) 直接(?:说|发)就行 发语音 语音.{0,6}(?:听懂|识别|能听) 要打字 能听懂 通过机器人 用机器人 在机器人 怎样(?:登记|上报|提交|录入|报|填|发) 能做什么 能干什么 会做什么 会干啥 能干啥 你是谁 教教我 教我 不会弄 不会用 不会操作 格式是 help ^\?$
