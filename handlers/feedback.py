@@ -212,5 +212,6 @@ register(
         ),
         file=file_feedback,
         derive=derive,
+        free_text=True,
     )
 )

@@ -93,6 +93,18 @@ def test_the_words_sent_with_a_label_after_the_question_file_at_once(chat, serve
     assert [f.text for f in rows(server, Feedback)] == ["垃圾车一个礼拜才来一次"]
 
 
+def test_words_that_read_like_a_report_are_the_complaint_once_it_is_asked_for(chat, server) -> None:
+    chat.as_("zhangwei").says("我要投诉")
+    chat.expect_text("请问您要反映什么？")
+    chat.says("村口路灯坏了半个月没人修")  # a patrol's words, but the answer to the question asked
+    card = chat.expect_card("请确认投诉建议")
+    assert fields_of(card) == {"类别": "投诉", "内容": "村口路灯坏了半个月没人修"}
+    chat.says("今天巡查1组，发现路灯坏了一处，已上报")  # an explicit new report still opens its own draft
+    patrol = chat.expect_card("巡查记录")
+    assert "1组" in card_words(patrol)
+    assert not rows(server, Feedback)
+
+
 def test_someone_elses_complaint_in_a_patrol_stays_a_patrol(chat, server) -> None:
     chat.as_("zhangwei").says("今天巡查1组，村民投诉有人在河边烧垃圾，已劝离")
     card = chat.expect_card("请选择问题类别")  # the patrol form asks what kind of problem it was

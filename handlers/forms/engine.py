@@ -154,7 +154,9 @@ def intercept(ctx: Context) -> bool:
         u = ctx.understood = understand(text, ctx.local_now)
         # a new report (今天巡查2组…), not an answer (公共设施，路灯坏了): its handler opens a new draft and puts
         # this one on hold
-        if u.sure and u.intent in catalogue().reports and (u.intent != form.kind or catalogue().opens_report(text)):
+        opens = catalogue().opens_report(text)
+        report = u.sure and u.intent in catalogue().reports and (u.intent != form.kind or opens)
+        if report and (opens or not spec_of(form).free_text):
             return False
         if take_answer(ctx, form, text):
             return True

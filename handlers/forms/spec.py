@@ -68,6 +68,9 @@ class FormSpec:
     attachments: bool = False  # photos and locations sent while the draft is open are kept with it
     # the confirmation card's lines, when the fields one by one would not fit a phone (≤ 6 lines)
     rows: Callable[[Context, dict[str, Any]], list[tuple[str, str]]] | None = None
+    # the answer is the person's own words (a complaint): words that read like a report are taken as the answer,
+    # and only an explicit opener (今天巡查2组…) starts a new draft
+    free_text: bool = False
 
     def field(self, name: str) -> FieldSpec | None:
         return next((f for f in self.fields if f.name == name), None)
