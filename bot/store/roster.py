@@ -12,13 +12,14 @@ import csv
 import io
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, joinedload
 
 from bot.roles import PARTY_STATUS, ROLE_LABELS, OrgKind, Role, org_kind, parse_role
-from bot.store.tables import AuditLog, Org, Person, PersonRole
+from bot.store.tables import AuditLog, ConsoleSession, Org, Person, PersonRole
 
 HEADERS: dict[str, str] = {
     "姓名": "name",
@@ -281,18 +282,20 @@ def import_roster(
 ) -> ImportReport:
     """Validate the whole file, then write it in the caller's transaction. Raises RosterError."""
     rows, errors = validate(read_table(path))
-    if not errors:
-        errors = _conflicts_with_database(session, rows)
-    if errors:
+    on_file = _OnFile(session, rows) if not errors else None
+    if on_file is not None:
+        errors = _conflicts_with_database(session, rows, on_file)
+    if errors or on_file is None:
         raise RosterError(errors)
 
     report = ImportReport(rows=len(rows))
     cache: dict[str, Org] = {}
     seen_ids: set[int] = set()
+    written: list[Person] = []
     for row in rows:
         org, made = ensure_org(session, row.org_path, cache)
         report.orgs_created += made
-        person = _find(session, row)
+        person = on_file.find(row)
         roles = sorted(r.value for r in row.roles)
         if person is None:
             person = Person(
@@ -318,6 +321,7 @@ def import_roster(
                 sorted(person.roles),
                 person.party_status,
             )
+            on_file.forget(person)
             person.name = row.name
             person.wecom_userid = row.wecom_userid
             person.dingtalk_userid = row.dingtalk_userid
@@ -332,9 +336,12 @@ def import_roster(
                 report.unchanged += 1
             else:
                 report.updated += 1
-        session.flush()
-        seen_ids.add(person.id)
+        on_file.note(person)
+        written.append(person)
+        if len(written) >= FLUSH_EVERY:
+            seen_ids.update(_flushed(session, written))
         report.people.append(row.name)
+    seen_ids.update(_flushed(session, written))
 
     if deactivate_missing:
         for person in session.scalars(select(Person).where(Person.active.is_(True))):
@@ -360,24 +367,285 @@ def import_roster(
     return report
 
 
-def _find(session: Session, row: RosterRow) -> Person | None:
-    if row.wecom_userid:
-        person = session.scalar(select(Person).where(Person.wecom_userid == row.wecom_userid))
-        if person is not None:
-            return person
-    if row.dingtalk_userid:
-        return session.scalar(select(Person).where(Person.dingtalk_userid == row.dingtalk_userid))
+# Rows written per flush. Safe to batch: the checks above leave no row taking an account another person holds
+# (validate: no account twice in the file; _conflicts_with_database: none of two people on file), and within a
+# flush SQLAlchemy updates before it inserts, so an account one row gives up is free when another row's new
+# person takes it.
+FLUSH_EVERY = 500
+
+
+def _flushed(session: Session, people: list[Person]) -> list[int]:
+    session.flush()
+    ids = [p.id for p in people]
+    people.clear()
+    return ids
+
+
+class _OnFile:
+    """Who the file's accounts belong to, read in two batched queries and kept current as the rows are written:
+    what a query per row would answer (a row matches by its WeCom account, else its DingTalk one), without the
+    two round trips a row that made a county's file take most of a minute on PostgreSQL."""
+
+    def __init__(self, session: Session, rows: list[RosterRow]) -> None:
+        self.wecom = _people_by(session, "wecom", {r.wecom_userid for r in rows if r.wecom_userid})
+        self.dingtalk = _people_by(session, "dingtalk", {r.dingtalk_userid for r in rows if r.dingtalk_userid})
+
+    def find(self, row: RosterRow) -> Person | None:
+        if row.wecom_userid:
+            person = self.wecom.get(row.wecom_userid)
+            if person is not None:
+                return person
+        if row.dingtalk_userid:
+            return self.dingtalk.get(row.dingtalk_userid)
+        return None
+
+    def forget(self, person: Person) -> None:
+        """Before the person's accounts change: they no longer answer to the old ones."""
+        if person.wecom_userid and self.wecom.get(person.wecom_userid) is person:
+            del self.wecom[person.wecom_userid]
+        if person.dingtalk_userid and self.dingtalk.get(person.dingtalk_userid) is person:
+            del self.dingtalk[person.dingtalk_userid]
+
+    def note(self, person: Person) -> None:
+        if person.wecom_userid:
+            self.wecom[person.wecom_userid] = person
+        if person.dingtalk_userid:
+            self.dingtalk[person.dingtalk_userid] = person
+
+
+def _conflicts_with_database(session: Session, rows: list[RosterRow], on_file: _OnFile | None = None) -> list[RowError]:
+    """A row whose WeCom and DingTalk accounts belong to two different people already on file."""
+    both = [r for r in rows if r.wecom_userid and r.dingtalk_userid]
+    on_file = on_file or _OnFile(session, both)
+    errors = []
+    for row in both:
+        a = on_file.wecom.get(row.wecom_userid or "")
+        b = on_file.dingtalk.get(row.dingtalk_userid or "")
+        if a is not None and b is not None and a.id != b.id:
+            errors.append(RowError(row.row, None, "企业微信账号和钉钉账号分别属于名册中的两个人，请先核对"))
+    return errors
+
+
+# -- checking an uploaded file ------------------------------------------------------------------------
+
+XLSX_UNPACKED_LIMIT = 64 * 1024 * 1024  # a county's roster unpacks to a few MB; a zip bomb to gigabytes
+_TEXT_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def file_kind(data: bytes, filename: str) -> str:
+    """ ".csv" or ".xlsx": what an uploaded file is, by its content as well as its name; RosterError (row 0:
+    the file as a whole) for anything else — empty, old .xls, a picture renamed .csv, a zip that is no workbook."""
+    suffix = Path(filename or "").suffix.lower()
+    if not data:
+        raise RosterError([RowError(0, None, "文件是空的，请选择填好的名册文件")])
+    if data.startswith(b"\xd0\xcf\x11\xe0"):
+        raise RosterError([RowError(0, None, "这是旧版Excel（.xls）文件，请在Excel中另存为 .xlsx 或 .csv 后再上传")])
+    if suffix not in (".csv", ".xlsx"):
+        raise RosterError([RowError(0, None, f"不支持的文件类型「{suffix or '无扩展名'}」，只接受 .csv 或 .xlsx 文件")])
+    if data.startswith(b"PK\x03\x04"):
+        if suffix != ".xlsx":
+            raise RosterError([RowError(0, None, "文件名是 .csv，但内容是Excel文件，请把扩展名改为 .xlsx")])
+        _check_workbook(data)
+        return ".xlsx"
+    if suffix == ".xlsx":
+        raise RosterError([RowError(0, None, "文件名是 .xlsx，但内容不是Excel文件，请在Excel中重新保存")])
+    text = _decoded(data)
+    if text is None or _TEXT_CONTROL.search(text):
+        raise RosterError([RowError(0, None, "文件内容不是CSV表格（含有无法识别的字符），请在Excel中另存为CSV")])
+    return ".csv"
+
+
+def _decoded(data: bytes) -> str | None:
+    for encoding in ("utf-8-sig", "gb18030"):  # as read_table tries them
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
     return None
 
 
-def _conflicts_with_database(session: Session, rows: list[RosterRow]) -> list[RowError]:
-    """A row whose WeCom and DingTalk accounts belong to two different people already on file."""
-    errors = []
+def _check_workbook(data: bytes) -> None:
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            entries = archive.infolist()
+    except zipfile.BadZipFile:
+        raise RosterError([RowError(0, None, "Excel文件已损坏，无法打开，请重新保存后再上传")]) from None
+    names = {e.filename for e in entries}
+    if "xl/workbook.xml" not in names:
+        raise RosterError([RowError(0, None, "压缩文件不是Excel工作簿，请上传 .xlsx 或 .csv 名册")])
+    if sum(e.file_size for e in entries) > XLSX_UNPACKED_LIMIT:
+        raise RosterError([RowError(0, None, "Excel文件解压后过大，请删去无关的工作表或另存为CSV")])
+
+
+def checked_rows(session: Session, path: Path) -> list[RosterRow]:
+    """The file's rows after every check import_roster makes — its own and against the database — without
+    writing anything; RosterError with every problem, row by row."""
+    try:
+        table = read_table(path)
+    except RosterError:
+        raise
+    except Exception as exc:  # openpyxl can fail late, while reading a damaged sheet's rows
+        raise RosterError([RowError(0, None, f"无法读取文件: {type(exc).__name__}")]) from None
+    rows, errors = validate(table)
+    if not errors:
+        errors = _conflicts_with_database(session, rows)
+    if errors:
+        raise RosterError(errors)
+    return rows
+
+
+# -- what an import would change ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    label: str
+    before: str
+    after: str
+    phone: bool = False  # shown through the viewer's masking
+
+
+@dataclass
+class PersonChange:
+    row: RosterRow
+    person_id: int
+    name: str  # as the roster has them now
+    changes: list[FieldChange]
+
+
+@dataclass
+class ImportPreview:
+    """What import_roster would do with these rows, read from the database as it is now."""
+
+    rows: int = 0
+    new: list[RosterRow] = field(default_factory=list)
+    changed: list[PersonChange] = field(default_factory=list)
+    unchanged: int = 0
+    orgs_created: list[str] = field(default_factory=list)
+
+
+# the order roles are named in: the one a person manages by first, 党员 last (as the 工作台 names them)
+MANAGER_FIRST = (
+    Role.ADMIN,
+    Role.SUPERVISOR,
+    Role.TOWNSHIP_CADRE,
+    Role.VILLAGE_SECRETARY,
+    Role.BRANCH_COMMITTEE,
+    Role.VILLAGE_COMMITTEE,
+    Role.GRID_LEADER,
+    Role.GRID_MEMBER,
+    Role.PARTY_MEMBER,
+)
+
+
+def role_text(roles: list[str] | list[Role]) -> str:
+    """Roles by their Chinese names, manager-first."""
+    held = sorted({Role(r) for r in roles}, key=MANAGER_FIRST.index)
+    return "、".join(r.label for r in held)
+
+
+def preview_import(session: Session, rows: list[RosterRow]) -> ImportPreview:
+    """New people, changed people (field by field) and the orgs that would be created; checked rows in
+    (checked_rows), nothing written. Looks people up in batches: a county's file is 20,000 rows."""
+    preview = ImportPreview(rows=len(rows))
+    on_file = _OnFile(session, rows)
     for row in rows:
-        if not (row.wecom_userid and row.dingtalk_userid):
+        person = on_file.find(row)
+        if person is None:
+            preview.new.append(row)
             continue
-        a = session.scalar(select(Person.id).where(Person.wecom_userid == row.wecom_userid))
-        b = session.scalar(select(Person.id).where(Person.dingtalk_userid == row.dingtalk_userid))
-        if a is not None and b is not None and a != b:
-            errors.append(RowError(row.row, None, "企业微信账号和钉钉账号分别属于名册中的两个人，请先核对"))
-    return errors
+        changes = _changes(person, row)
+        if changes:
+            preview.changed.append(PersonChange(row=row, person_id=person.id, name=person.name, changes=changes))
+        else:
+            preview.unchanged += 1
+
+    wanted: list[str] = []
+    for row in rows:
+        parts = row.org_path.split("/")
+        for depth in range(1, len(parts) + 1):
+            sub = "/".join(parts[:depth])
+            if sub not in wanted:
+                wanted.append(sub)
+    existing: set[str] = set()
+    for chunk in _chunks(wanted):
+        existing.update(session.scalars(select(Org.path).where(Org.path.in_(chunk))))
+    preview.orgs_created = [p for p in wanted if p not in existing]
+    return preview
+
+
+def _people_by(session: Session, account: str, values: set[str]) -> dict[str, Person]:
+    """People on file by their WeCom (account="wecom") or DingTalk account."""
+    column = Person.wecom_userid if account == "wecom" else Person.dingtalk_userid
+    found: dict[str, Person] = {}
+    for chunk in _chunks(sorted(values)):
+        for person in session.scalars(select(Person).where(column.in_(chunk)).options(joinedload(Person.org))):
+            key = person.wecom_userid if account == "wecom" else person.dingtalk_userid
+            if key:
+                found[key] = person
+    return found
+
+
+def _chunks(values: list[str], size: int = 500) -> list[list[str]]:
+    return [values[i : i + size] for i in range(0, len(values), size)]
+
+
+def _changes(person: Person, row: RosterRow) -> list[FieldChange]:
+    """What import_roster would change on this person (the fields it compares, in its order)."""
+    found: list[FieldChange] = []
+
+    def compare(label: str, before: str | None, after: str | None, phone: bool = False) -> None:
+        if (before or "") != (after or ""):
+            found.append(FieldChange(label, before or "—", after or "—", phone))
+
+    compare("姓名", person.name, row.name)
+    compare("企业微信账号", person.wecom_userid, row.wecom_userid)
+    compare("钉钉账号", person.dingtalk_userid, row.dingtalk_userid)
+    compare("手机", person.mobile, row.mobile, phone=True)
+    compare("组织", person.org.path, row.org_path)
+    if not person.active:
+        found.append(FieldChange("状态", "已停用", "在用"))
+    if sorted(person.roles) != sorted(r.value for r in row.roles):
+        found.append(FieldChange("角色", role_text(person.roles) or "—", role_text(row.roles)))
+    compare("党员状态", person.party_status, row.party_status)
+    return found
+
+
+# -- changing one person ------------------------------------------------------------------------------
+
+
+def set_roles(session: Session, person: Person, roles: list[Role], now: datetime) -> bool:
+    """Give the person exactly these roles (at least one); a new 党员 is 正式 until a roster says otherwise.
+    Returns whether anything changed."""
+    if not roles:
+        raise ValueError("a person keeps at least one role")
+    wanted = {r.value for r in roles}
+    if set(person.roles) == wanted:
+        return False
+    person.role_rows = [r for r in person.role_rows if r.role in wanted] + [
+        PersonRole(role=r) for r in sorted(wanted - set(person.roles))
+    ]
+    if Role.PARTY_MEMBER.value in wanted:
+        person.party_status = person.party_status or "正式"
+    else:
+        person.party_status = None
+    person.updated_at = now  # the roster's stamp (bot/store/people.py) moves with every change
+    return True
+
+
+def set_active(session: Session, person: Person, active: bool, now: datetime) -> bool:
+    """Deactivate (they can no longer use the bot or the 工作台) or reactivate a person. Deactivating also ends
+    their 工作台 sessions for good, so a later reactivation does not bring an old cookie back to life."""
+    if person.active == active:
+        return False
+    person.active = active
+    person.updated_at = now
+    if not active:
+        session.execute(
+            update(ConsoleSession)
+            .where(ConsoleSession.person_id == person.id, ConsoleSession.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
+    return True
