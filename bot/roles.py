@@ -33,6 +33,18 @@ ROLE_LABELS: dict[Role, str] = {
     Role.SUPERVISOR: "督导",
     Role.ADMIN: "管理员",
 }
+# The order roles are named in: the one a person manages by first, 党员 last (the 工作台, the roster).
+MANAGER_FIRST: tuple[Role, ...] = (
+    Role.ADMIN,
+    Role.SUPERVISOR,
+    Role.TOWNSHIP_CADRE,
+    Role.VILLAGE_SECRETARY,
+    Role.BRANCH_COMMITTEE,
+    Role.VILLAGE_COMMITTEE,
+    Role.GRID_LEADER,
+    Role.GRID_MEMBER,
+    Role.PARTY_MEMBER,
+)
 
 # Everything a roster file may say for a role: the Chinese name, a few common variants, the code.
 ROLE_ALIASES: dict[str, Role] = {

@@ -30,7 +30,7 @@ from bot.console.scope import Area, area_of, mask_phone, mask_text
 from bot.dispatch import queue_deliveries
 from bot.models import Actor, CardUpdate, Event, Inbound, Kind, MarkdownReply, Outgoing, TextReply
 from bot.respond import context_for
-from bot.roles import Role
+from bot.roles import MANAGER_FIRST, Role
 from bot.store import logins
 from bot.store.db import get_engine, session_scope
 from bot.store.tables import AuditLog, Person
@@ -40,18 +40,6 @@ log = logging.getLogger("cadrebot.console")
 COOKIE = "cadrebot_console"
 FORM_LIMIT = 64 * 1024
 UPLOAD_LIMIT = 5 * 1024 * 1024  # a county's roster as XLSX is well under 1 MB
-# how a person's roles are named on the page: the one they manage by first, 党员 last
-ROLE_ORDER = [
-    Role.ADMIN,
-    Role.SUPERVISOR,
-    Role.TOWNSHIP_CADRE,
-    Role.VILLAGE_SECRETARY,
-    Role.BRANCH_COMMITTEE,
-    Role.VILLAGE_COMMITTEE,
-    Role.GRID_LEADER,
-    Role.GRID_MEMBER,
-    Role.PARTY_MEMBER,
-]
 
 
 @dataclass(frozen=True)
@@ -157,7 +145,7 @@ class Console:
             return None
         person = s.get(Person, signed.person_id, options=[joinedload(Person.org), joinedload(Person.role_rows)])
         assert person is not None  # the session's query joined it
-        held = sorted((Role(r) for r in person.roles if r in ROLE_ORDER), key=ROLE_ORDER.index)
+        held = sorted((Role(r) for r in person.roles if r in MANAGER_FIRST), key=MANAGER_FIRST.index)
         # the chat they signed in from is where the console's messages to them go
         platform, user = outbox.address_of(person, signed.via if signed.via != "link" else "wecom") or ("wecom", "")
         return Viewer(

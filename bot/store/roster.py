@@ -18,7 +18,7 @@ from pathlib import Path
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, joinedload
 
-from bot.roles import PARTY_STATUS, ROLE_LABELS, OrgKind, Role, org_kind, parse_role
+from bot.roles import MANAGER_FIRST, PARTY_STATUS, ROLE_LABELS, OrgKind, Role, org_kind, parse_role
 from bot.store.tables import AuditLog, ConsoleSession, Org, Person, PersonRole
 
 HEADERS: dict[str, str] = {
@@ -524,20 +524,6 @@ class ImportPreview:
     changed: list[PersonChange] = field(default_factory=list)
     unchanged: int = 0
     orgs_created: list[str] = field(default_factory=list)
-
-
-# the order roles are named in: the one a person manages by first, 党员 last (as the 工作台 names them)
-MANAGER_FIRST = (
-    Role.ADMIN,
-    Role.SUPERVISOR,
-    Role.TOWNSHIP_CADRE,
-    Role.VILLAGE_SECRETARY,
-    Role.BRANCH_COMMITTEE,
-    Role.VILLAGE_COMMITTEE,
-    Role.GRID_LEADER,
-    Role.GRID_MEMBER,
-    Role.PARTY_MEMBER,
-)
 
 
 def role_text(roles: list[str] | list[Role]) -> str:

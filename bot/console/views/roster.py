@@ -32,9 +32,9 @@ from bot.console.pages import HEADERS, notice
 from bot.console.scope import Area
 from bot.console.web import UPLOAD_LIMIT, Call, Console
 from bot.queue import redis_client
-from bot.roles import OrgKind, Role
+from bot.roles import MANAGER_FIRST, OrgKind, Role
 from bot.store import roster as store
-from bot.store.roster import COLUMN_LABELS, MANAGER_FIRST, RosterError, RowError
+from bot.store.roster import COLUMN_LABELS, RosterError, RowError
 from bot.store.tables import Org, Person
 
 log = logging.getLogger("cadrebot.console")
