@@ -267,7 +267,7 @@ def _ladder(
     deadline = task.deadline
     assert deadline is not None  # messages() skips a task without one
     late = (clock.today - deadline).days
-    head = f"{task.org.name}「{task.title}」已超过完成时限（{deadline.month}月{deadline.day}日）{late}天"
+    head = overdue_head(task, clock.today)
     out: list[Outgoing] = []
     if r.step == "提示":
         if owner is not None:
@@ -280,18 +280,7 @@ def _ladder(
                 )
             )
     elif r.step == "催办":
-        if owner is not None:
-            out.append(
-                Outgoing(
-                    reply=_card(
-                        task_card(task, clock.today, template="task_overdue", note="", left=-late, step="催办")
-                    ),
-                    person_id=owner.id,
-                )
-            )
-        who = owner.name if owner is not None else "未设负责人"
-        for person in copy_to(session, task, owner):
-            out.append(Outgoing(reply=TextReply(text=f"【催办·抄送】{head}，负责人{who}。"), person_id=person.id))
+        out = urge(session, clock, task, owner)
     elif r.step == "通报":
         text = f"【通报】{head}，仍未完成。请督促整改。"
         for person in township_contacts(session, task.org):
@@ -310,6 +299,69 @@ def _ladder(
     if not out:
         return [], "没有可通知的人"
     return out, None
+
+
+def overdue_head(task: Task, today: date) -> str:
+    deadline = task.deadline
+    assert deadline is not None
+    late = (today - deadline).days
+    return f"{task.org.name}「{task.title}」已超过完成时限（{deadline.month}月{deadline.day}日）{late}天"
+
+
+def urge(session: Session, clock: Clock, task: Task, owner: Person | None, skip: int | None = None) -> list[Outgoing]:
+    """催办: the overdue card to the task's owner, copied to the village secretary (or the township). The ladder's
+    催办 step and the 工作台's 「催办」 both send it; `skip` is someone not to copy (who urged it themselves)."""
+    deadline = task.deadline
+    assert deadline is not None  # only a task with a deadline is ever overdue
+    late = (clock.today - deadline).days
+    out: list[Outgoing] = []
+    if owner is not None:
+        out.append(
+            Outgoing(
+                reply=_card(task_card(task, clock.today, template="task_overdue", note="", left=-late, step="催办")),
+                person_id=owner.id,
+            )
+        )
+    who = owner.name if owner is not None else "未设负责人"
+    for person in copy_to(session, task, owner):
+        if person.id != skip:
+            out.append(
+                Outgoing(
+                    reply=TextReply(text=f"【催办·抄送】{overdue_head(task, clock.today)}，负责人{who}。"),
+                    person_id=person.id,
+                )
+            )
+    return out
+
+
+def urge_now(
+    session: Session, rules: Rules, clock: Clock, task: Task, by: Person
+) -> tuple[Reminder | None, list[Outgoing]]:
+    """A 催办 asked for by a person (the 工作台), kept with the task's ladder as a sent step of its own kind, once
+    a day per task; None when it was already urged today. In quiet hours the messages wait for the morning."""
+    if task.deadline is None or task.status not in OPEN or clock.today <= task.deadline:
+        return None, []
+    key = f"urge:{task.id}:{clock.today.isoformat()}"
+    made = add_reminder(
+        session,
+        key=key,
+        kind="urge",
+        step="催办",
+        task_id=task.id,
+        due_at=clock.now,
+        status="sent",
+        fired_at=clock.now,
+        note=f"{by.name}在工作台催办"[:200],
+    )
+    if not made:
+        return None, []
+    row = session.scalars(select(Reminder).where(Reminder.key == key)).one()
+    out = urge(session, clock, task, owner_of(session, task), skip=by.id)
+    quiet = (rules.reminders.quiet_start, rules.reminders.quiet_end)
+    later = next_allowed(clock.now, clock.tz, *quiet) if in_quiet_hours(clock.now, clock.tz, *quiet) else None
+    for item in out:
+        item.tag, item.not_before = f"reminder:{row.id}", later
+    return row, out
 
 
 def _draft_interview(

@@ -4,6 +4,7 @@ is 落后 — behind; the current one is only 未开 until it ends."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -71,6 +72,28 @@ def statuses(ctx: Context, branch: Org, today: date) -> list[Status]:
         )
         out.append(
             Status(kind, period, [d for d in held if start <= d <= end], [d for d in held if pstart <= d <= pend])
+        )
+    return out
+
+
+def reading_span(cadence: Mapping[str, str], today: date) -> tuple[date, date]:
+    """The days `statuses_from` reads meetings over: the earliest last period's start to the latest current end."""
+    spans = [(bounds(period, today, back=1)[0], bounds(period, today)[1]) for period in cadence.values()]
+    if not spans:
+        return today, today
+    return min(s for s, _ in spans), max(e for _, e in spans)
+
+
+def statuses_from(cadence: Mapping[str, str], held: Mapping[str, Iterable[date]], today: date) -> list[Status]:
+    """What `statuses` says for one branch, from its filed meetings' dates by type already read — so a page can
+    read every branch of an area in one query instead of one per branch and type."""
+    out = []
+    for kind, period in cadence.items():
+        start, end = bounds(period, today)
+        pstart, pend = bounds(period, today, back=1)
+        days = sorted(held.get(kind, ()))
+        out.append(
+            Status(kind, period, [d for d in days if start <= d <= end], [d for d in days if pstart <= d <= pend])
         )
     return out
 

@@ -4,17 +4,20 @@ decision. A trip that fulfils a plan takes the plan's place."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from bot.store.db import rows_changed
 from bot.store.receipts import next_receipt
 from bot.store.tables import AuditLog, Org, Person, Trip
 from cards.content import card as build_card
 from cards.content import phrase
 from cards.model import Card
+from handlers import open_cards
 from handlers.context import Context
 from handlers.forms import engine
 from handlers.forms.spec import Filed, Invalid
@@ -146,11 +149,102 @@ def file_trip(ctx: Context, form: FormState) -> Filed:
     return Filed(trip.receipt_no, f"走访已登记，编号 {trip.receipt_no}。{why}")
 
 
-# -- the approver's card and the cadre's answer --------------------------------------------------------
+# -- the approver's decision, on the card or in the 工作台, and the cadre's answer ------------------------
 
 
 def may_approve(ctx: Context, trip: Trip) -> bool:
     return any(p.id == ctx.actor.person_id for p in approvers(ctx.session, ctx.policy.rules.subsidy, trip.person))
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What deciding did: whether the claim was decided now, what the card it was decided on shows (None:
+    unchanged), and the other open cards closed because the decision was made in the 工作台."""
+
+    decided: bool
+    card_text: str | None = None
+    closed: list[str] = field(default_factory=list)
+
+
+def return_reasons(ctx: Context) -> list[str]:
+    return ctx.policy.rules.subsidy.return_reasons.reasons
+
+
+def _claim(ctx: Context, trip: Trip, **values: object) -> bool:
+    """Decide the claim only if it is still waiting: two approvers (or two tabs) at once decide it once."""
+    changed = rows_changed(
+        ctx.session, update(Trip).where(Trip.id == trip.id, Trip.status == "pending").values(**values)
+    )
+    ctx.session.refresh(trip)
+    return changed == 1
+
+
+def decide_trip(
+    ctx: Context,
+    trip: Trip,
+    choice: Literal["approve", "return"],
+    reason: str | None = None,
+    *,
+    in_console: bool = False,
+) -> Decision:
+    """通过, or 退回 with one of the rules' return reasons, by one of the claim's approvers, once; the cadre hears
+    it. From the 工作台 (`in_console`), the claim's approval cards still open in the chat are closed, saying who
+    decided it there."""
+    if not may_approve(ctx, trip):
+        ctx.reply("您现在没有审批这笔补助的权限。")
+        return Decision(False)
+    if trip.status != "pending":
+        return _already(ctx, trip)
+    day = f"{trip.trip_date.month}月{trip.trip_date.day}日"
+    if choice == "approve":
+        if not _claim(ctx, trip, status="approved", approver_id=ctx.actor.person_id, decided_at=ctx.now):
+            return _already(ctx, trip)
+        _audit(ctx, "trip.approved", trip, amount=trip.amount)
+        ctx.tell(
+            trip.person_id, f"您{day}去{trip.village}的交通补助{yuan(trip.amount)}已审批通过（{ctx.actor.name}）。"
+        )
+        return Decision(True, phrase("approved", who=ctx.actor.name), _closed(ctx, trip, "已通过", in_console))
+    if reason is None or reason not in return_reasons(ctx):
+        ctx.reply("请先在「退回原因」里选择原因，再点「退回」。")
+        return Decision(False)
+    if not _claim(
+        ctx, trip, status="returned", approver_id=ctx.actor.person_id, decided_at=ctx.now, return_reason=reason
+    ):
+        return _already(ctx, trip)
+    _audit(ctx, "trip.returned", trip, reason=reason)
+    closed = _closed(ctx, trip, "已退回", in_console)
+    ctx.card(
+        build_card(
+            "trip_returned",
+            flow=FLOW,
+            data={"stage": "returned", "trip": trip.id},
+            day=day,
+            village=trip.village,
+            amount=yuan(trip.amount),
+            reason=reason,
+            approver=ctx.actor.name,
+        ),
+        person_id=trip.person_id,
+    )
+    return Decision(True, phrase("returned", reason=reason), closed)
+
+
+def _already(ctx: Context, trip: Trip) -> Decision:
+    ctx.reply(f"{trip.receipt_no} 现在是「{STATUS_LABELS[trip.status]}」，无需再审批。")
+    return Decision(False, phrase("event_step", step=STATUS_LABELS[trip.status], who=""))
+
+
+def console_note(verb: str, who: str) -> str:
+    """What a card decided in the 工作台 shows in place of its buttons."""
+    return f"{verb} · {who}（已在工作台处理）"
+
+
+def _closed(ctx: Context, trip: Trip, verb: str, in_console: bool) -> list[str]:
+    if not in_console:
+        return []  # on a card: the card itself shows the decision, as it always has
+    return open_cards.close(
+        ctx, open_cards.naming(ctx.session, FLOW, "trip", trip.id), console_note(verb, ctx.actor.name)
+    )
 
 
 @handles("card:trip")
@@ -163,48 +257,17 @@ def trip_tapped(ctx: Context) -> None:
         return
     day = f"{trip.trip_date.month}月{trip.trip_date.day}日"
     if stage == "approve":
-        if not may_approve(ctx, trip):
-            ctx.reply("您现在没有审批这笔补助的权限。")
-            return
-        if trip.status != "pending":
-            ctx.update_card(card.finished(phrase("event_step", step=STATUS_LABELS[trip.status], who="")))
-            ctx.reply(f"{trip.receipt_no} 现在是「{STATUS_LABELS[trip.status]}」，无需再审批。")
-            return
-        if action.key == "approve":
-            trip.status, trip.approver_id, trip.decided_at = "approved", ctx.actor.person_id, ctx.now
-            _audit(ctx, "trip.approved", trip, amount=trip.amount)
-            ctx.update_card(card.finished(phrase("approved", who=ctx.actor.name)))
-            ctx.tell(
-                trip.person_id, f"您{day}去{trip.village}的交通补助{yuan(trip.amount)}已审批通过（{ctx.actor.name}）。"
-            )
-            return
-        reason = next(iter(action.selections.get("reason") or []), None)
-        reasons = ctx.policy.rules.subsidy.return_reasons.reasons
-        if reason is None or not small_index(reason) or int(reason) >= len(reasons):
-            ctx.reply("请先在「退回原因」里选择原因，再点「退回」。")
-            return
-        why = reasons[int(reason)]
-        trip.status, trip.approver_id, trip.decided_at, trip.return_reason = (
-            "returned",
-            ctx.actor.person_id,
-            ctx.now,
-            why,
-        )
-        _audit(ctx, "trip.returned", trip, reason=why)
-        ctx.update_card(card.finished(phrase("returned", reason=why)))
-        ctx.card(
-            build_card(
-                "trip_returned",
-                flow=FLOW,
-                data={"stage": "returned", "trip": trip.id},
-                day=day,
-                village=trip.village,
-                amount=yuan(trip.amount),
-                reason=why,
-                approver=ctx.actor.name,
-            ),
-            person_id=trip.person_id,
-        )
+        reason = None
+        if action.key != "approve":
+            picked = next(iter(action.selections.get("reason") or []), None)
+            reasons = return_reasons(ctx)
+            if picked is not None and small_index(picked) and int(picked) < len(reasons):
+                reason = reasons[int(picked)]
+        start = len(ctx.out)
+        decision = decide_trip(ctx, trip, "approve" if action.key == "approve" else "return", reason)
+        if decision.card_text:
+            ctx.update_card(card.finished(decision.card_text))
+            ctx.out.insert(start, ctx.out.pop())  # the tapped card changes first, then what is said and sent
         return
     if stage == "returned":
         if trip.person_id != ctx.actor.person_id or trip.status != "returned":
