@@ -78,6 +78,33 @@ def test_a_pc_browser_signs_in_by_scanning(server, browser) -> None:
     assert home.url.path == "/console" and "您好，孙丽华" in home.text and "石桥镇" in home.text
 
 
+def test_a_page_asked_for_before_signing_in_is_the_page_after_it(server, browser) -> None:
+    browser.cookies.set("sim_wecom_user", "liming", path="/sim/wecom")
+    page = browser.get("/console/ledgers?month=2026-03", headers={"User-Agent": WECOM_APP}, follow_redirects=True)
+    assert page.url.path == "/console/ledgers" and page.url.params["month"] == "2026-03"
+    assert "台账" in page.text and "李明" in page.text
+    assert [str(r.url.path) for r in page.history][:2] == ["/console/ledgers", "/console"]
+    assert "cadrebot_console_next" not in browser.cookies  # used once, then gone
+
+    scanned = browser.get("/console/feedback", follow_redirects=True)  # signed in now: straight there
+    assert scanned.url.path == "/console/feedback" and not scanned.history
+
+
+def test_a_pc_sign_in_returns_to_the_page_too(server, browser) -> None:
+    start = browser.get("/console/tasks?status=late", follow_redirects=True)
+    assert start.url.path == "/console/signin"
+    scan_page = browser.get("/console/signin/wecom", follow_redirects=True)
+    home = browser.get(str(scan_page.url) + "&sim_user=sunlihua", follow_redirects=True)
+    assert home.url.path == "/console/tasks" and home.url.params["status"] == "late"
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/x", "//evil.example/console/", "/sim", "/console/../sim"])
+def test_only_a_page_of_the_console_is_returned_to(server, browser, target) -> None:
+    browser.cookies.set("sim_wecom_user", "liming", path="/sim/wecom")
+    page = browser.get("/console", params={"next": target}, headers={"User-Agent": WECOM_APP}, follow_redirects=True)
+    assert page.url.host == "127.0.0.1" and page.url.path == "/console" and "您好，李明" in page.text
+
+
 def test_a_code_works_once_and_only_for_the_sign_in_that_asked_for_it(server, browser) -> None:
     browser.cookies.set("sim_wecom_user", "liming", path="/sim/wecom")
     to_wecom = browser.get("/console", headers={"User-Agent": WECOM_APP})

@@ -22,7 +22,7 @@ from bot.config import Settings
 from bot.console import views
 from bot.console.pages import HEADERS, notice, page
 from bot.console.views import overview
-from bot.console.web import COOKIE, Call, Console
+from bot.console.web import COOKIE, NEXT_COOKIE, Call, Console, safe_next
 from bot.platforms import app_of, sign_in_for
 from bot.store import logins
 from bot.store.db import session_scope
@@ -40,8 +40,8 @@ def build_router(settings: Settings) -> APIRouter:
     secret, secure, engine = console.secret, console.secure, console.engine
     now, off = console.now, console.off
 
-    def signed_in_answer(person_id: int, via: str) -> Response:
-        """The session opened, its cookie set, on to the 总览."""
+    def signed_in_answer(person_id: int, via: str, request: Request) -> Response:
+        """The session opened, its cookie set, on to the page asked for before signing in, else the 总览."""
         with session_scope(engine) as s:
             opened = logins.open_session(s, secret, person_id, via, now())
             person = s.get(Person, person_id)
@@ -54,7 +54,9 @@ def build_router(settings: Settings) -> APIRouter:
                     detail={"via": via},
                 )
             )
-        answer = RedirectResponse("/console", status_code=303, headers=HEADERS)
+        target = safe_next(request.cookies.get(NEXT_COOKIE)) or "/console"
+        answer = RedirectResponse(target, status_code=303, headers=HEADERS)
+        answer.delete_cookie(NEXT_COOKIE, path="/console")
         answer.set_cookie(
             COOKIE,
             opened.cookie,
@@ -72,14 +74,28 @@ def build_router(settings: Settings) -> APIRouter:
         if not secret:
             return off()
         viewer = await run_in_threadpool(console.viewer, request)
+        target = safe_next(request.query_params.get("next"))
         if viewer is None:
-            app = app_of(request.headers.get("user-agent", ""))
-            if app == "dingtalk" and available(app) and dingtalk_corp(request):
-                return in_dingtalk(request)  # the H5 micro-app: the app itself vouches for the person (免登)
-            if app is not None and available(app):
-                return start(app, in_app=True)  # inside the app: its own sign-in, no page to click through
-            return RedirectResponse("/console/signin", status_code=303, headers=HEADERS)
+            return remember(target, signing_in(request))
+        if target:
+            return RedirectResponse(target, status_code=303, headers=HEADERS)
         return await run_in_threadpool(overview.show, Call(request=request, viewer=viewer, console=console))
+
+    def signing_in(request: Request) -> Response:
+        app = app_of(request.headers.get("user-agent", ""))
+        if app == "dingtalk" and available(app) and dingtalk_corp(request):
+            return in_dingtalk(request)  # the H5 micro-app: the app itself vouches for the person (免登)
+        if app is not None and available(app):
+            return start(app, in_app=True)  # inside the app: its own sign-in, no page to click through
+        return RedirectResponse("/console/signin", status_code=303, headers=HEADERS)
+
+    def remember(target: str | None, answer: Response) -> Response:
+        """The page to return to, kept beside the sign-in (the platforms' redirects carry only the state)."""
+        if target:
+            answer.set_cookie(
+                NEXT_COOKIE, target, max_age=600, path="/console", httponly=True, secure=secure, samesite="lax"
+            )
+        return answer
 
     @router.get("/console/signin")
     async def signin() -> Response:
@@ -163,7 +179,7 @@ def build_router(settings: Settings) -> APIRouter:
         if person_id is None:
             log.info("console sign-in refused: not on the roster", extra={"platform": platform})
             return notice("您不在名册中", f"您的{NAMES[platform]}账号不在本系统名册中或已停用，请联系管理员。", 403)
-        return await run_in_threadpool(signed_in_answer, person_id, platform)
+        return await run_in_threadpool(signed_in_answer, person_id, platform, request)
 
     def active_person(platform: str, userid: str) -> int | None:
         column = Person.wecom_userid if platform == "wecom" else Person.dingtalk_userid
@@ -195,7 +211,7 @@ def build_router(settings: Settings) -> APIRouter:
         )
 
     @router.post("/console/link/{token}")
-    async def use_link(token: str) -> Response:
+    async def use_link(request: Request, token: str) -> Response:
         if not secret:
             return off()
 
@@ -206,7 +222,7 @@ def build_router(settings: Settings) -> APIRouter:
         person_id, state = await run_in_threadpool(take)
         if person_id is None:
             return link_refused(state if state != "ok" else "unknown")
-        return await run_in_threadpool(signed_in_answer, person_id, "link")
+        return await run_in_threadpool(signed_in_answer, person_id, "link", request)
 
     @console.route(router, "/console/signout", methods=("POST",), roles=None)
     def signout(call: Call) -> Response:

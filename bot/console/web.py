@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
@@ -38,6 +39,18 @@ from handlers.context import Context
 
 log = logging.getLogger("cadrebot.console")
 COOKIE = "cadrebot_console"
+NEXT_COOKIE = "cadrebot_console_next"
+
+
+def safe_next(target: str | None) -> str | None:
+    """A page of this console to return to after signing in; anything else (another site, //host) is dropped."""
+    if not target or len(target) > 512 or not target.startswith("/console/"):
+        return None
+    if "//" in target or "\\" in target or ".." in target or any(ord(c) < 32 for c in target):
+        return None
+    return target
+
+
 FORM_LIMIT = 64 * 1024
 UPLOAD_LIMIT = 5 * 1024 * 1024  # a county's roster as XLSX is well under 1 MB
 
@@ -187,7 +200,9 @@ class Console:
                 if viewer is None:
                     if request.method != "GET":
                         return notice("登录已失效", "请重新打开工作台后再试。", 401, ("重新登录", "/console"))
-                    return RedirectResponse("/console", status_code=303, headers=HEADERS)
+                    # signed in first, then back to this page (a link from the chat names one task or notice)
+                    back = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+                    return RedirectResponse(f"/console?{urlencode({'next': back})}", status_code=303, headers=HEADERS)
                 if roles is not None and not viewer.has(*roles):
                     return notice("没有权限", "您的角色不能使用这个页面。", 403, ("返回总览", "/console"))
                 form = None
