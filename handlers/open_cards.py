@@ -37,6 +37,14 @@ def close(ctx: Context, cards: list[CardRecord], text: str) -> list[str]:
     return [r.task_id for r in cards]
 
 
+def closed_in_console(ctx: Context, flow: str, key: str, record_id: int, verb: str, in_console: bool) -> list[str]:
+    """A decision made in the 工作台: the record's open cards show 「<verb> · <who>（已在工作台处理）」. On a card
+    nothing more: the card itself shows the decision, as it always has."""
+    if not in_console:
+        return []
+    return close(ctx, naming(ctx.session, flow, key, record_id), f"{verb} · {ctx.actor.name}（已在工作台处理）")
+
+
 def handled(session: Session, task_ids: list[str]) -> None:
     """After the outbox wrote the closings (which mark a card replaced): these cards were decided, so a later
     tap on one hears it was already handled, not that a newer card replaced it."""

@@ -121,7 +121,11 @@ def decide_interview(
             return Decision(False, phrase("expired"))
         _audit(ctx, "rejected", notice)
         ctx.reply("好的，这份约谈通知不发，已记录。")
-        return Decision(True, phrase("chosen", text="不发"), _closed(ctx, notice, "已决定不发", in_console))
+        return Decision(
+            True,
+            phrase("chosen", text="不发"),
+            open_cards.closed_in_console(ctx, FLOW, "notice", notice.id, "已决定不发", in_console),
+        )
     if too_soon(ctx, notice):
         ctx.reply(
             f"约谈时间距今不足{ctx.policy.rules.interview.notice_workdays}个工作日，请点「修改」调整时间后再发送。"
@@ -131,7 +135,7 @@ def decide_interview(
         ctx.reply(handled)
         return Decision(False, phrase("expired"))
     _audit(ctx, "approved", notice)
-    closed = _closed(ctx, notice, "已批准发送", in_console)
+    closed = open_cards.closed_in_console(ctx, FLOW, "notice", notice.id, "已批准发送", in_console)
     if notice.target_person_id is None:
         ctx.reply("已批准，但被约谈单位没有负责人账号，请电话通知。")
         return Decision(True, phrase("chosen", text="批准发送"), closed)
@@ -143,19 +147,6 @@ def decide_interview(
     )
     ctx.reply("约谈通知已发出，对方确认收到后会告诉您。")
     return Decision(True, phrase("chosen", text="批准发送"), closed)
-
-
-def console_note(verb: str, who: str) -> str:
-    """What a card decided in the 工作台 shows in place of its buttons."""
-    return f"{verb} · {who}（已在工作台处理）"
-
-
-def _closed(ctx: Context, notice: InterviewNotice, verb: str, in_console: bool) -> list[str]:
-    if not in_console:
-        return []  # on a card: the card itself shows the decision, as it always has
-    return open_cards.close(
-        ctx, open_cards.naming(ctx.session, FLOW, "notice", notice.id), console_note(verb, ctx.actor.name)
-    )
 
 
 @handles("card:interview")

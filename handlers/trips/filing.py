@@ -203,7 +203,11 @@ def decide_trip(
         ctx.tell(
             trip.person_id, f"您{day}去{trip.village}的交通补助{yuan(trip.amount)}已审批通过（{ctx.actor.name}）。"
         )
-        return Decision(True, phrase("approved", who=ctx.actor.name), _closed(ctx, trip, "已通过", in_console))
+        return Decision(
+            True,
+            phrase("approved", who=ctx.actor.name),
+            open_cards.closed_in_console(ctx, FLOW, "trip", trip.id, "已通过", in_console),
+        )
     if reason is None or reason not in return_reasons(ctx):
         ctx.reply("请先在「退回原因」里选择原因，再点「退回」。")
         return Decision(False)
@@ -212,7 +216,7 @@ def decide_trip(
     ):
         return _already(ctx, trip)
     _audit(ctx, "trip.returned", trip, reason=reason)
-    closed = _closed(ctx, trip, "已退回", in_console)
+    closed = open_cards.closed_in_console(ctx, FLOW, "trip", trip.id, "已退回", in_console)
     ctx.card(
         build_card(
             "trip_returned",
@@ -232,19 +236,6 @@ def decide_trip(
 def _already(ctx: Context, trip: Trip) -> Decision:
     ctx.reply(f"{trip.receipt_no} 现在是「{STATUS_LABELS[trip.status]}」，无需再审批。")
     return Decision(False, phrase("event_step", step=STATUS_LABELS[trip.status], who=""))
-
-
-def console_note(verb: str, who: str) -> str:
-    """What a card decided in the 工作台 shows in place of its buttons."""
-    return f"{verb} · {who}（已在工作台处理）"
-
-
-def _closed(ctx: Context, trip: Trip, verb: str, in_console: bool) -> list[str]:
-    if not in_console:
-        return []  # on a card: the card itself shows the decision, as it always has
-    return open_cards.close(
-        ctx, open_cards.naming(ctx.session, FLOW, "trip", trip.id), console_note(verb, ctx.actor.name)
-    )
 
 
 @handles("card:trip")
