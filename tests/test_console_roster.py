@@ -265,7 +265,9 @@ def test_a_deactivated_person_loses_the_console_at_once(server, admin, console_a
     assert done.status_code == 303 and "已停用" in admin.get(done.headers["location"]).text
 
     nxt = liming.get("/console/roster")  # his very next request
-    assert nxt.status_code == 303 and nxt.headers["location"] == "/console"
+    assert (
+        nxt.status_code == 303 and nxt.headers["location"] == "/console?next=%2Fconsole%2Froster"
+    )  # signed in again, back here
     again = liming.get("/console", follow_redirects=True)  # the app's silent sign-in: refused
     assert again.status_code == 403 and "不在本系统名册中或已停用" in again.text
     assert liming.post_form("/console/roster/upload/cancel").status_code == 401
